@@ -1,0 +1,50 @@
+"""[orchestrator] options: the processor."""
+
+import os
+
+from oslo_config import cfg
+
+GROUP = 'orchestrator'
+
+OPTS = [
+    cfg.StrOpt('coordination_url',
+               default='file:///var/lib/cloudkitty/locks',
+               help='tooz coordination backend URL used to share scopes '
+                    'between processors (file://, redis://, etcd3+http://, '
+                    '...).'),
+    cfg.IntOpt('max_workers',
+               default=os.cpu_count() or 1,
+               sample_default=4,
+               min=0,
+               help='Number of rating worker processes of '
+                    'cloudkitty-processor.'),
+    cfg.IntOpt('max_workers_reprocessing',
+               default=os.cpu_count() or 1,
+               sample_default=4,
+               min=0,
+               help='Number of worker processes executing reprocessing '
+                    'tasks.'),
+    cfg.IntOpt('max_threads',
+               default=16,
+               min=1,
+               deprecated_name='max_greenthreads',
+               help='Collection threads of one worker.'),
+    cfg.StrOpt('skip_datapoints_expression',
+               default='False',
+               help='Expression evaluated on each rated point (as '
+                    '`datapoint`); the points for which it is true are not '
+                    'stored. Metrics may override it.'),
+    cfg.IntOpt('collector_request_timeout',
+               default=300,
+               min=30,
+               help='Seconds allowed for the collection of one scope and '
+                    'period.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return [(GROUP, OPTS)]

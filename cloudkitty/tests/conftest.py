@@ -1,0 +1,59 @@
+"""Shared pytest fixtures: configuration, databases, contexts."""
+
+import pytest
+from oslo_config import cfg
+
+from cloudkitty import conf as ck_conf
+from cloudkitty import context as ck_context
+from cloudkitty.db import api as db_api
+from cloudkitty.tests import db_backends
+
+
+@pytest.fixture
+def conf():
+    """A fresh, parsed ConfigOpts with every CloudKitty option."""
+    config = cfg.ConfigOpts()
+    ck_conf.register_opts(config)
+    config([], project='cloudkitty', default_config_files=[])
+    yield config
+    config.reset()
+
+
+def _use_backend(backend, conf):
+    engine = db_backends.engine_with_schema(backend)
+    db_backends.empty_tables(engine)
+    conf.set_override('connection', engine.url.render_as_string(
+        hide_password=False), group='database')
+    if not db_api._configured:
+        # NOTE(ck): patch_engine() needs a started factory; start it on a
+        # throwaway in-memory database, then swap the real engine in.
+        db_api.context_manager.configure(connection='sqlite://')
+        db_api._configured = True
+    restore = db_api.context_manager.patch_engine(engine)
+    return engine, restore
+
+
+@pytest.fixture(params=db_backends.BACKENDS)
+def db(request, conf):
+    """Each test using it runs on SQLite, PostgreSQL and MariaDB.
+
+    Yields the SQLAlchemy engine; the enginefacade
+    (``db_api.context_manager``) is bound to it for the test.
+    """
+    engine, restore = _use_backend(request.param, conf)
+    yield engine
+    restore()
+
+
+@pytest.fixture
+def sqlite_db(conf):
+    """Like ``db`` but on SQLite only (for tests whose logic is not
+    backend-specific)."""
+    engine, restore = _use_backend('sqlite', conf)
+    yield engine
+    restore()
+
+
+@pytest.fixture
+def admin_context():
+    return ck_context.get_admin_context()
