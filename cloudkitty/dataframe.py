@@ -1,0 +1,229 @@
+"""The value types flowing collector -> rating -> storage -> API.
+
+A :class:`DataPoint` is one resource's usage for one period; a
+:class:`DataFrame` is every point of one scope for one period, by metric
+type. Both are immutable: a rating module returns new points
+(:meth:`DataPoint.with_price`) rather than changing them. Quantities and
+prices are :class:`decimal.Decimal`, never floats.
+
+This module imports no web framework and no database code.
+"""
+
+import datetime
+import decimal
+import types
+
+_EMPTY = types.MappingProxyType({})
+
+
+def to_decimal(value):
+    """Exact Decimal of ``value`` (floats go through their shortest repr).
+
+    :raises ValueError: when ``value`` is not a number.
+    """
+    if isinstance(value, decimal.Decimal):
+        return value
+    if isinstance(value, bool):
+        raise ValueError('not a number: %r' % (value,))
+    if isinstance(value, int):
+        return decimal.Decimal(value)
+    try:
+        result = decimal.Decimal(str(value).strip())
+    except (decimal.InvalidOperation, ValueError, TypeError):
+        raise ValueError('not a number: %r' % (value,))
+    if not result.is_finite():
+        raise ValueError('not a finite number: %r' % (value,))
+    return result
+
+
+def _frozen(mapping):
+    if mapping is None:
+        return _EMPTY
+    if isinstance(mapping, types.MappingProxyType):
+        return mapping
+    return types.MappingProxyType(dict(mapping))
+
+
+class DataPoint:
+    """One rated (or not yet rated) measurement.
+
+    :param unit: unit of ``qty`` (``"undefined"`` when empty).
+    :param qty: quantity over the period (Decimal or convertible).
+    :param price: price so far (modules add to it); default 0.
+    :param groupby: attributes the measurement is grouped by (always
+        holding the scope key once collected).
+    :param metadata: other descriptive attributes.
+    :param description: optional text from the metric definition.
+    """
+
+    __slots__ = ('unit', 'qty', 'price', 'groupby', 'metadata',
+                 'description')
+
+    def __init__(self, unit, qty, price=0, groupby=None, metadata=None,
+                 description=None):
+        setter = object.__setattr__
+        setter(self, 'unit', unit or 'undefined')
+        setter(self, 'qty', to_decimal(qty))
+        setter(self, 'price', to_decimal(price))
+        setter(self, 'groupby', _frozen(groupby))
+        setter(self, 'metadata', _frozen(metadata))
+        setter(self, 'description', description)
+
+    def __setattr__(self, name, value):
+        raise AttributeError('DataPoint is immutable')
+
+    def __eq__(self, other):
+        if not isinstance(other, DataPoint):
+            return NotImplemented
+        return (self.unit == other.unit and self.qty == other.qty
+                and self.price == other.price
+                and dict(self.groupby) == dict(other.groupby)
+                and dict(self.metadata) == dict(other.metadata))
+
+    def __hash__(self):
+        return hash((self.unit, self.qty, self.price))
+
+    def __repr__(self):
+        return ('DataPoint(unit=%r, qty=%s, price=%s, groupby=%r, '
+                'metadata=%r)' % (self.unit, self.qty, self.price,
+                                  dict(self.groupby), dict(self.metadata)))
+
+    @property
+    def desc(self):
+        """metadata overlaid by groupby (groupby wins on a collision)."""
+        merged = dict(self.metadata)
+        merged.update(self.groupby)
+        return merged
+
+    def with_price(self, price):
+        """A copy of this point with ``price`` (a Decimal)."""
+        new = object.__new__(DataPoint)
+        setter = object.__setattr__
+        setter(new, 'unit', self.unit)
+        setter(new, 'qty', self.qty)
+        setter(new, 'price', price)
+        setter(new, 'groupby', self.groupby)
+        setter(new, 'metadata', self.metadata)
+        setter(new, 'description', self.description)
+        return new
+
+    def as_dict(self, legacy=False, mutable=False):
+        """Serialized form (§2.2 of the spec).
+
+        :param legacy: merge groupby and metadata into one ``desc``.
+        :param mutable: plain dicts (as pyscripts receive them).
+        """
+        if legacy:
+            return {'vol': {'unit': self.unit, 'qty': self.qty},
+                    'rating': {'price': self.price},
+                    'desc': self.desc}
+        return {'vol': {'unit': self.unit, 'qty': self.qty},
+                'rating': {'price': self.price},
+                'groupby': dict(self.groupby),
+                'metadata': dict(self.metadata)}
+
+    @classmethod
+    def from_dict(cls, data):
+        """Build a point from its serialized form.
+
+        :raises ValueError: with a message naming what is wrong.
+        """
+        if not isinstance(data, dict):
+            raise ValueError('a point must be a dict, got %r' % (data,))
+        vol = data.get('vol')
+        if not isinstance(vol, dict) or 'unit' not in vol or 'qty' not in vol:
+            raise ValueError('point %r: vol.unit and vol.qty are required'
+                             % (data,))
+        if not isinstance(vol['unit'], str):
+            raise ValueError('point %r: vol.unit must be a string' % (data,))
+        rating = data.get('rating') or {}
+        if not isinstance(rating, dict):
+            raise ValueError('point %r: rating must be a dict' % (data,))
+        groupby = data.get('groupby')
+        metadata = data.get('metadata')
+        if not isinstance(groupby, dict) or not isinstance(metadata, dict):
+            raise ValueError('point %r: groupby and metadata must be dicts'
+                             % (data,))
+        try:
+            return cls(vol['unit'], vol['qty'], rating.get('price', 0),
+                       groupby, metadata, data.get('description'))
+        except ValueError as err:
+            raise ValueError('point %r: %s' % (data, err))
+
+
+def _aware(value):
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    if not isinstance(value, datetime.datetime):
+        raise ValueError('not a datetime: %r' % (value,))
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    return value.astimezone(datetime.UTC)
+
+
+class DataFrame:
+    """Every point of one scope for one period ``[start, end)``.
+
+    :param start: aware datetime (naive is taken as UTC).
+    :param end: aware datetime.
+    :param usage: mapping of metric type -> sequence of DataPoint.
+    """
+
+    __slots__ = ('start', 'end', 'usage')
+
+    def __init__(self, start, end, usage=None):
+        setter = object.__setattr__
+        setter(self, 'start', _aware(start))
+        setter(self, 'end', _aware(end))
+        setter(self, 'usage', types.MappingProxyType(
+            {k: tuple(v) for k, v in (usage or {}).items()}))
+
+    def __setattr__(self, name, value):
+        raise AttributeError('DataFrame is immutable')
+
+    def __repr__(self):
+        return 'DataFrame(%s, %s, %d types, %d points)' % (
+            self.start.isoformat(), self.end.isoformat(), len(self.usage),
+            self.point_count())
+
+    def point_count(self):
+        return sum(len(points) for points in self.usage.values())
+
+    def iterpoints(self):
+        """Yield ``(metric_type, point)`` for every point."""
+        for metric_type, points in self.usage.items():
+            for point in points:
+                yield metric_type, point
+
+    def with_usage(self, usage):
+        """A frame of the same period holding ``usage`` instead."""
+        return DataFrame(self.start, self.end, usage)
+
+    def as_dict(self, legacy=False, mutable=False):
+        return {'period': {'begin': self.start, 'end': self.end},
+                'usage': {k: [p.as_dict(legacy=legacy, mutable=mutable)
+                              for p in v]
+                          for k, v in self.usage.items()}}
+
+    @classmethod
+    def from_dict(cls, data):
+        """Build a frame from its serialized form (usage keys sorted).
+
+        :raises ValueError: with a message naming what is wrong.
+        """
+        if not isinstance(data, dict):
+            raise ValueError('a frame must be a dict')
+        period = data.get('period')
+        if not isinstance(period, dict):
+            raise ValueError('frame: period must be a dict')
+        usage = data.get('usage', {})
+        if not isinstance(usage, dict):
+            raise ValueError('frame: usage must be a dict')
+        points = {}
+        for metric_type in sorted(usage):
+            entries = usage[metric_type]
+            if not isinstance(entries, list | tuple):
+                raise ValueError('frame: usage[%r] must be a list'
+                                 % (metric_type,))
+            points[metric_type] = [DataPoint.from_dict(p) for p in entries]
+        return cls(period.get('begin'), period.get('end'), points)
