@@ -25,13 +25,17 @@ class ContextHook(hooks.PecanHook):
 
 
 class ConfigHook(hooks.PecanHook):
-    """Expose the service configuration as ``request.conf``."""
+    """Expose the configuration as ``request.conf`` and the per-application
+    services as ``request.services``."""
 
     def __init__(self, conf):
         self.conf = conf
+        # Per-application objects built on first use (the quote pipeline).
+        self.services = {}
 
     def before(self, state):
         state.request.conf = self.conf
+        state.request.services = self.services
 
 
 class ErrorHook(hooks.PecanHook):

@@ -32,6 +32,13 @@ _TRUE = ('true', '1', 'yes', 'on', 'y', 't')
 _FALSE = ('false', '0', 'no', 'off', 'n', 'f', '')
 
 
+def given(value):
+    """``value``, or None when the attribute was absent (WSME ``Unset``)."""
+    if value is wtypes.Unset:
+        return None
+    return value
+
+
 def to_decimal(value):
     """Decimal of a JSON string or number; ValueError when not a number."""
     if isinstance(value, bool) or value is None:
