@@ -24,6 +24,7 @@ import json
 import logging
 
 import pecan
+import webob
 import wsme
 from wsme import api as wsme_api
 from wsme import exc as wsme_exc
@@ -234,6 +235,9 @@ def expose(*args, **kwargs):
             try:
                 values = _get_args(funcdef, args, kwargs)
                 result = func(self, **values)
+                if isinstance(result, webob.Response):
+                    # A handler that streams builds its own response.
+                    return result
                 pecan.response.status = funcdef.status_code
                 if isinstance(result, wsme_api.Response):
                     pecan.response.status = result.status_code
