@@ -25,9 +25,9 @@ if ! command -v shellcheck >/dev/null 2>&1; then
 fi
 
 files=(devstack/plugin.sh devstack/settings .ci/run)
-for script in tools/*.sh; do
+while IFS= read -r script; do
     files+=("$script")
-done
+done < <(find tools devstack -name '*.sh' ! -path devstack/plugin.sh | sort)
 # NOTE(ck): devstack/settings has no shebang; its "shellcheck shell=bash"
 # directive tells shellcheck the dialect.
 shellcheck "$@" "${files[@]}"

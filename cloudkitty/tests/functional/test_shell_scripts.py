@@ -16,9 +16,9 @@ from cloudkitty.tests import db_backends
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 SCRIPTS = sorted(
-    [ROOT / 'devstack' / 'plugin.sh', ROOT / 'devstack' / 'settings',
-     ROOT / '.ci' / 'run']
-    + list((ROOT / 'tools').glob('*.sh')),
+    {ROOT / 'devstack' / 'settings', ROOT / '.ci' / 'run'}
+    | set((ROOT / 'tools').rglob('*.sh'))
+    | set((ROOT / 'devstack').rglob('*.sh')),
     key=str)
 
 
