@@ -204,10 +204,14 @@ class Worker:
             LOG.warning('No data collected for scope %s over [%s, %s): '
                         'the period is recorded as rated',
                         scope_id, start.isoformat(), end.isoformat())
+        # NOTE(ck): a period whose collected points were all skipped is
+        # marked (_NO_DATA_ row); one with no data at all only moves the
+        # state (spec §2.6).
         self.storage.push(self.context, scope_id, frame,
                           scope_key=self.scope_key,
                           fetcher=self.fetcher_name,
-                          collector=self.collector_name)
+                          collector=self.collector_name,
+                          mark_empty=bool(usage) and not frame.usage)
         return frame.point_count(), skipped
 
     # -- collection ----------------------------------------------------------

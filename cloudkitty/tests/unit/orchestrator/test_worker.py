@@ -77,8 +77,9 @@ class Storage:
         self.pushed = []
 
     def push(self, context, scope_id, frame, scope_key='project_id',
-             fetcher=None, collector=None):
+             fetcher=None, collector=None, mark_empty=False):
         self.pushed.append((scope_id, frame, scope_key, fetcher, collector))
+        self.marked = getattr(self, 'marked', []) + [mark_empty]
         state = self.states.setdefault(scope_id, types.SimpleNamespace(
             active=True, last_processed_timestamp=None))
         state.last_processed_timestamp = frame.start.replace(tzinfo=None)
@@ -191,6 +192,16 @@ def test_skip_expressions_per_metric_and_default(make):
     frame = storage.pushed[0][1]
     assert [p.qty for p in frame.usage['cpu']] == [2]
     assert [p.qty for p in frame.usage['ram']] == [5]
+    assert storage.marked == [False]
+
+
+def test_all_points_skipped_marks_the_period(make):
+    coll = Collector({'cpu': 'True'}, {('cpu', 's1', T0): [1]})
+    w, _, storage = make(coll, now=T0 + 4 * H)
+    w.process_scope('s1')
+    assert [f.point_count() for _, f, *_ in storage.pushed] == [0, 0]
+    # Data all skipped -> marker; no data at all -> state only.
+    assert storage.marked == [True, False]
 
 
 def test_invalid_skip_expression_stops_at_start(make):
