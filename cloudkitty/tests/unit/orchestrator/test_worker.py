@@ -84,6 +84,12 @@ class Storage:
             active=True, last_processed_timestamp=None))
         state.last_processed_timestamp = frame.start.replace(tzinfo=None)
 
+    def push_many(self, context, frames, mark_empty=False, **kwargs):
+        self.batches = getattr(self, 'batches', []) + [len(frames)]
+        for scope_id, frame in frames:
+            self.push(context, scope_id, frame, mark_empty=mark_empty,
+                      **kwargs)
+
     def get_state(self, context, scope_id):
         return self.states.get(scope_id)
 
@@ -204,6 +210,31 @@ def test_all_points_skipped_marks_the_period(make):
     assert storage.marked == [True, False]
 
 
+def test_batches_bound_transactions(make, conf):
+    coll = Collector({'cpu': None}, {('cpu', 's1', T0 + n * H): [1, 2]
+                                     for n in range(8)})
+    w, pipe, storage = make(coll, now=T0 + 10 * H,
+                            overrides={('orchestrator', 'batch_points'): 5})
+    result = w.process_scope('s1')
+    # 2 points per period: a batch closes at 6 points (3 periods).
+    assert storage.batches == [3, 3, 2]
+    assert result.periods == 8 and result.points == 16
+    assert pipe.refreshes == 3
+
+
+def test_failure_stores_the_rated_part_of_the_batch(make):
+    coll = Collector({'cpu': None}, {('cpu', 's1', T0 + n * H): [1]
+                                     for n in range(4)},
+                     fail={('cpu', T0 + 3 * H)})
+    w, _, storage = make(coll, now=T0 + 10 * H)
+    with pytest.raises(ck_worker.ScopeFailed) as err:
+        w.process_scope('s1')
+    assert storage.batches == [3]
+    assert err.value.result.periods == 3
+    assert storage.states['s1'].last_processed_timestamp == \
+        (T0 + 2 * H).replace(tzinfo=None)
+
+
 def test_invalid_skip_expression_stops_at_start(make):
     coll = Collector({'cpu': '__import__("os")'}, {})
     with pytest.raises(exception.Invalid):
@@ -234,7 +265,7 @@ def test_refresh_policy(make):
                                      ('cpu', 's1', T0 + H): [1]})
     w, pipe, _ = make(coll)
     w.process_scope('s1')
-    assert pipe.refreshes == 2  # before each period with data
+    assert pipe.refreshes == 1  # before each batch
     w2, pipe2, _ = make(coll)
     w2.refresh_each_period = False
     w2.process_scope('s2')
