@@ -156,6 +156,13 @@ class Worker:
                 self.skips[name] = skip.SkipExpression(text)
         self.threads = max(1, min(conf.orchestrator.max_threads,
                                   len(self.metric_names) or 1))
+        # NOTE(ck): threads only pay off when collecting waits on the
+        # network; a collector that computes locally (the file collector
+        # reads an indexed local file) is faster serially under the GIL.
+        # A collector may say so with ``io_bound = False``.
+        if not getattr(collector, 'io_bound',
+                       self.collector_name != 'file'):
+            self.threads = 1
         self._pool = None
         # Validated now so that a bad value stops the processor at start.
         timing.first_period_start(conf, clock())

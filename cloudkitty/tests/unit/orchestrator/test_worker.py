@@ -97,7 +97,7 @@ class Storage:
 @pytest.fixture
 def make(conf):
     conf.set_override('first_period_start', T0.isoformat(), 'collect')
-    conf.set_override('collector', 'file', 'collect')
+    conf.set_override('collector', 'gnocchi', 'collect')
     conf.set_override('backend', 'file', 'fetcher')
 
     def _make(collector, pipeline=None, storage=None, now=T0 + 5 * H,
@@ -124,7 +124,7 @@ def test_rates_every_ready_period_then_stops(make):
     # No data for the third period: an empty frame still advances state.
     assert storage.pushed[2][1].point_count() == 0
     assert [p.price for p in storage.pushed[0][1].usage['cpu']] == [2, 4]
-    assert storage.pushed[0][2:] == ('project_id', 'file', 'file')
+    assert storage.pushed[0][2:] == ('project_id', 'file', 'gnocchi')
     assert w.process_scope('s1').periods == 0
 
 
@@ -149,6 +149,13 @@ def test_collect_error_stores_nothing_and_keeps_state(make):
     assert [f.start for _, f, *_ in storage.pushed] == [T0]
     assert storage.states['s1'].last_processed_timestamp == \
         T0.replace(tzinfo=None)
+
+
+def test_local_collector_collects_serially(make, conf):
+    coll = Collector({'cpu': None, 'ram': None}, {})
+    assert make(coll)[0].threads == 2
+    coll.io_bound = False
+    assert make(coll)[0].threads == 1
 
 
 def test_collect_error_serial(make):
