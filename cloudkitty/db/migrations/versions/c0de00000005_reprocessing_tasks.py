@@ -1,7 +1,7 @@
 """Reprocessing schedules (``/v2/task/reprocesses``).
 
 Revision ID: c0de00000005
-Revises: c0de00000004
+Revises: c0de00000002
 Create Date: 2026-11-27
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c0de00000005'
-down_revision = 'c0de00000004'
+down_revision = 'c0de00000002'
 branch_labels = None
 depends_on = None
 
