@@ -236,6 +236,8 @@ class Processor:
             wait = min(wait, max(SHORT_WAIT, retry - time.monotonic()))
         if result.fetch_error:
             wait = min(wait, 10.0)
+        # NOTE(ck): v2 API work (reprocessing, resets); see reprocess.py.
+        wait = min(wait, float(self.conf.reprocessing.poll_interval))
         return max(SHORT_WAIT, min(wait, float(period)))
 
     def run_forever(self, stop):

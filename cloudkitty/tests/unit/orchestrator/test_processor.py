@@ -92,8 +92,12 @@ def test_scope_locked_elsewhere_is_skipped(build, conf):
 def test_idle_wait_until_next_boundary(build):
     now = tw.T0 + 5 * tw.H + tw.H / 4
     proc, _ = build([], tw.Collector({'cpu': None}, {}), now=now)
+    proc.conf.set_override('poll_interval', 3600, group='reprocessing')
     wait = proc.idle_wait(ck_processor.RoundResult())
     assert wait == pytest.approx(45 * 60 + 1)
+    # v2 API work (reprocessing, resets) is polled more often.
+    proc.conf.set_override('poll_interval', 60, group='reprocessing')
+    assert proc.idle_wait(ck_processor.RoundResult()) == 60
 
 
 def test_once_reports_and_exit_status(build):
