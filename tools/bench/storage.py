@@ -48,6 +48,7 @@ from cloudkitty import context as ck_context  # noqa: E402
 from cloudkitty import dataframe  # noqa: E402
 from cloudkitty.db import api as db_api  # noqa: E402
 from cloudkitty.db import migration  # noqa: E402
+from cloudkitty import storage  # noqa: E402
 from cloudkitty.storage import sqlalchemy as sql_storage  # noqa: E402
 
 GEN = os.environ.get('CK_BENCH_GEN', '/work/shared/bench/gen_usage.py')
@@ -223,7 +224,10 @@ SELECT 'scope-' || (g %% :scopes),
        TIMESTAMP '2025-01-01' + ((g / :per_period + 1) * INTERVAL '1 hour'),
        'type-' || (g %% 7), 'u', (g %% 100) / 10.0, (g %% 997) / 1000.0,
        '{"id":"r' || (g %% :per_period) || '","project_id":"scope-'
-           || (g %% :scopes) || '"}', '{}'
+           || (g %% :scopes) || '","day_of_the_year":"'
+           || EXTRACT(DOY FROM TIMESTAMP '2025-01-01'
+                      + ((g / :per_period) * INTERVAL '1 hour'))
+           || '"}', '{}'
 FROM generate_series(0, :rows - 1) AS g
 """
 
@@ -267,6 +271,17 @@ def run_huge(rows, repeat):
                                  repeat), 1000, 'ms'),
             'raw_group_by_scope_type': stats(timed(
                 raw_group_by(engine, True), repeat), 1000, 'ms'),
+            # What GET /v2/summary runs (window rule v2): grouped by
+            # project and type over everything, and one project by day.
+            'v2_summary_project_type': stats(timed(lambda: store.summary(
+                ctx, begin, end, groupby=['project_id', 'type'],
+                window=storage.WINDOW_V2, limit=100), repeat), 1000, 'ms'),
+            'v2_summary_one_project_time_d': stats(timed(
+                lambda: store.summary(
+                    ctx, begin, begin + datetime.timedelta(days=31),
+                    groupby=['time-d'], filters={'project_id': ['scope-1']},
+                    window=storage.WINDOW_V2, limit=100), repeat),
+                1000, 'ms'),
         }
     finally:
         restore()
