@@ -1,7 +1,7 @@
 """Hashmap rating module tables.
 
 Revision ID: c0de00000002
-Revises: c0de00000001
+Revises: c0de00000004
 Create Date: 2026-11-27
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from cloudkitty.rating.hashmap import models as hashmap_models
 
 revision = 'c0de00000002'
-down_revision = 'c0de00000001'
+down_revision = 'c0de00000004'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,282 @@
+"""Rate one scope, period after period (spec v1 §8.2, step 3).
+
+For each ready period: collect every metric (a bounded thread pool, the
+whole batch bounded by ``[orchestrator] collector_request_timeout``), build
+the frame, rate it with the pipeline, drop the points matching the
+``skip_datapoints_expression``, then push rows and state to storage in ONE
+transaction (the storage's contract), so a period is stored exactly once
+whatever fails.
+
+Failure semantics:
+
+* a :class:`~cloudkitty.collector.CollectError` (or a timeout) aborts the
+  scope run: nothing is stored for that period, the state does not move;
+  the processor retries the scope later with a backoff;
+* a :class:`~cloudkitty.exception.RatingError` (a failing module or
+  script, a failing skip expression) does the same;
+* no data at all for a period: the empty frame is pushed, which advances
+  the state (the storage decides on the ``_NO_DATA_`` marker).
+"""
+
+import concurrent.futures
+import dataclasses
+import datetime
+
+from oslo_log import log
+
+from cloudkitty import dataframe
+from cloudkitty import exception
+from cloudkitty.orchestrator import skip
+from cloudkitty.orchestrator import timing
+
+LOG = log.getLogger(__name__)
+
+
+class CollectTimeout(exception.CloudKittyException):
+    msg_fmt = ('Collection of scope %(scope)s for %(start)s took more than '
+               '%(timeout)s s (metrics still running: %(metrics)s)')
+
+
+class ScopeFailed(exception.CloudKittyException):
+    """A period of a scope could not be rated (retry later)."""
+
+    msg_fmt = 'Scope %(scope)s, period %(start)s: %(reason)s'
+
+    def __init__(self, scope, start, cause, metric=None):
+        super().__init__(scope=scope, start=start.isoformat(),
+                         reason=cause)
+        self.scope = scope
+        self.start = start
+        self.cause = cause
+        self.metric = metric
+        #: the :class:`ScopeResult` of the periods stored before failing.
+        self.result = None
+
+
+@dataclasses.dataclass
+class ScopeResult:
+    """What one :meth:`Worker.process_scope` call did."""
+
+    scope_id: str
+    periods: int = 0
+    points: int = 0
+    skipped_points: int = 0
+    inactive: bool = False
+    interrupted: bool = False
+
+
+def _field(state, name, default=None):
+    if state is None:
+        return default
+    if isinstance(state, dict):
+        return state.get(name, default)
+    return getattr(state, name, default)
+
+
+class Worker:
+    """Rates scopes with one collector, pipeline and storage.
+
+    :param conf: the service configuration.
+    :param context: admin RequestContext used for DB access.
+    :param collector: a ``BaseCollector`` (``retrieve`` and ``metrics``).
+    :param pipeline: a ``rating.pipeline.Pipeline``.
+    :param storage: a ``BaseStorage`` (``push``).
+    :param get_state: ``get_state(context, scope_id)`` of
+        ``storage.state`` (None or an object with ``last_processed_timestamp``
+        and ``active``).
+    :param fetcher_name: ``[fetcher] backend`` (recorded in the state).
+    :param clock: returns the current aware UTC datetime (tests).
+    :param refresh_each_period: refresh the rules before every period
+        (True when no RPC tells the processor that rules changed).
+    """
+
+    def __init__(self, conf, context, collector, pipeline, storage,
+                 get_state, fetcher_name=None, clock=timing.utcnow,
+                 refresh_each_period=True):
+        self.conf = conf
+        self.context = context
+        self.collector = collector
+        self.pipeline = pipeline
+        self.storage = storage
+        self.get_state = get_state
+        self.fetcher_name = fetcher_name or conf.fetcher.backend
+        self.collector_name = conf.collect.collector
+        self.scope_key = conf.collect.scope_key
+        self.period = conf.collect.period
+        self.wait_periods = conf.collect.wait_periods
+        self.clock = clock
+        self.refresh_each_period = refresh_each_period
+        self.timeout = conf.orchestrator.collector_request_timeout
+        self.metric_names = sorted(collector.metrics)
+        self.default_skip = skip.SkipExpression(
+            conf.orchestrator.skip_datapoints_expression)
+        self.skips = {}
+        for name, metric in collector.metrics.items():
+            text = getattr(metric, 'skip_datapoints_expression', None)
+            if text not in (None, ''):
+                self.skips[name] = skip.SkipExpression(text)
+        self.threads = max(1, min(conf.orchestrator.max_threads,
+                                  len(self.metric_names) or 1))
+        self._pool = None
+        # Validated now so that a bad value stops the processor at start.
+        timing.first_period_start(conf, clock())
+
+    # -- periods -----------------------------------------------------------
+
+    def next_period(self, scope_id, now=None):
+        """``(start, end)`` of the next ready period, or None (nothing
+        ready, or the scope is known and inactive)."""
+        status, period = self._next(scope_id, now)
+        return period if status == 'ready' else None
+
+    def _next(self, scope_id, now=None):
+        now = now or self.clock()
+        state = self.get_state(self.context, scope_id)
+        if state is not None and not _field(state, 'active', True):
+            return 'inactive', None
+        last = timing.aware(_field(state, 'last_processed_timestamp'))
+        start = timing.next_period_start(
+            last, timing.first_period_start(self.conf, now), self.period)
+        if not timing.is_ready(start, self.period, self.wait_periods, now):
+            return 'waiting', None
+        return 'ready', (start,
+                         start + datetime.timedelta(seconds=self.period))
+
+    def process_scope(self, scope_id, should_stop=lambda: False,
+                      until=None):
+        """Rate every ready period of ``scope_id``.
+
+        :param should_stop: checked between periods (graceful shutdown:
+            a period is either fully stored or not at all).
+        :param until: do not rate periods starting at or after this
+            instant (``--once --until``).
+        :returns: :class:`ScopeResult`.
+        :raises ScopeFailed: a period failed (collect or rating); the
+            earlier periods of this run stay stored.
+        """
+        result = ScopeResult(scope_id)
+        if not self.refresh_each_period:
+            self.pipeline.refresh(self.context)
+        while True:
+            if should_stop():
+                result.interrupted = True
+                return result
+            status, period = self._next(scope_id)
+            if status == 'inactive':
+                LOG.debug('Scope %s is inactive, skipped', scope_id)
+                result.inactive = True
+                return result
+            if period is None:
+                return result
+            start, end = period
+            if until is not None and start >= until:
+                return result
+            try:
+                points, skipped = self.rate_period(scope_id, start, end)
+            except ScopeFailed as err:
+                err.result = result
+                raise
+            result.periods += 1
+            result.points += points
+            result.skipped_points += skipped
+
+    def rate_period(self, scope_id, start, end):
+        """Collect, rate, filter and store one period.
+
+        :returns: ``(stored points, skipped points)``.
+        :raises ScopeFailed: nothing was stored.
+        """
+        usage = self.collect(scope_id, start, end)
+        frame = dataframe.DataFrame(start, end, usage)
+        skipped = 0
+        if usage:
+            try:
+                if self.refresh_each_period:
+                    self.pipeline.refresh(self.context)
+                frame = self.pipeline.rate(self.context, frame, scope_id)
+                frame, skipped = skip.filter_frame(
+                    frame, self.skips, self.default_skip)
+            except exception.CloudKittyException as err:
+                LOG.error('Rating of scope %s failed for period %s: %s',
+                          scope_id, start.isoformat(), err)
+                raise ScopeFailed(scope_id, start, err)
+        else:
+            LOG.warning('No data collected for scope %s over [%s, %s): '
+                        'the period is recorded as rated',
+                        scope_id, start.isoformat(), end.isoformat())
+        self.storage.push(self.context, scope_id, frame,
+                          scope_key=self.scope_key,
+                          fetcher=self.fetcher_name,
+                          collector=self.collector_name)
+        return frame.point_count(), skipped
+
+    # -- collection ----------------------------------------------------------
+
+    def _retrieve(self, name, scope_id, start, end):
+        return self.collector.retrieve(name, start, end, scope_id)
+
+    def collect(self, scope_id, start, end):
+        """``{type: [points]}`` of every metric with data.
+
+        :raises ScopeFailed: a metric failed or the batch timed out.
+        """
+        usage = {}
+        if self.threads == 1:
+            for name in self.metric_names:
+                try:
+                    published, points = self._retrieve(name, scope_id,
+                                                       start, end)
+                except Exception as err:  # noqa: B902 - CollectError or bug
+                    self._log_collect_error(scope_id, name, start, err)
+                    raise ScopeFailed(scope_id, start, err, metric=name)
+                if points:
+                    usage[published] = points
+            return usage
+        pool = self._executor()
+        futures = {pool.submit(self._retrieve, name, scope_id, start, end):
+                   name for name in self.metric_names}
+        # NOTE(ck): FIRST_EXCEPTION returns as soon as a metric fails (the
+        # run is aborted anyway) or when the timeout bounds the batch.
+        done, pending = concurrent.futures.wait(
+            futures, timeout=self.timeout,
+            return_when=concurrent.futures.FIRST_EXCEPTION)
+        results = {}
+        for future in done:
+            name = futures[future]
+            err = future.exception()
+            if err is not None:
+                for other in pending:
+                    other.cancel()
+                self._log_collect_error(scope_id, name, start, err)
+                raise ScopeFailed(scope_id, start, err, metric=name)
+            results[name] = future.result()
+        if pending:
+            for other in pending:
+                other.cancel()
+            names = sorted(futures[f] for f in pending)
+            err = CollectTimeout(scope=scope_id, start=start.isoformat(),
+                                 timeout=self.timeout,
+                                 metrics=', '.join(names))
+            LOG.error('%s', err)
+            raise ScopeFailed(scope_id, start, err, metric=names[0])
+        for name in self.metric_names:
+            published, points = results[name]
+            if points:
+                usage[published] = points
+        return usage
+
+    def _log_collect_error(self, scope_id, metric, start, err):
+        LOG.error('Collection failed for scope %s, metric %s, period %s: '
+                  '%s', scope_id, metric, start.isoformat(), err)
+
+    def _executor(self):
+        if self._pool is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self.threads,
+                thread_name_prefix='ck-collect')
+        return self._pool
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
