@@ -28,6 +28,11 @@ def register(subparsers):
     parser.add_argument('--runs', type=int, default=5,
                         help='timed runs per size (>= 3)')
     parser.add_argument('--out', help='append results (JSON lines) here')
+    parser.add_argument('--expected', action='append', default=[],
+                        metavar='FILE',
+                        help='reference totals (reference_rate.py output) '
+                             'to check against; used for the size whose '
+                             'point count matches (repeatable)')
     parser.set_defaults(func=run_rating)
     parser = subparsers.add_parser('frame-overhead',
                                    help='per-frame cost outside pricing')
@@ -77,7 +82,7 @@ def run_rating(args):
                    'modules': pipe.active_modules,
                    'parse_s': round(parse_s, 3),
                    'total': str(totals['total'])}
-        expected = common.expected(size)
+        expected = common.expected(size, args.expected, points)
         if expected is not None:
             # NOTE(ck): a fast wrong answer is not a result.
             figures['matches_expected'] = not bench_rules.differences(
