@@ -11,8 +11,9 @@ is kept, and collections over that growing heap would dominate (and make
 runs bimodal).
 
 ``frame-overhead``: what a frame costs besides pricing its points: a frame
-whose points have no hashmap service, an empty frame, and a refresh (the
-module-state and rules-generation queries).
+whose points have no hashmap service, an empty frame, a refresh (the
+module-state and rules-generation queries), and a refresh after a rule
+change (every rule reloaded, then compiled by the next frame).
 """
 
 import gc
@@ -99,6 +100,7 @@ def run_frame_overhead(args):
     import datetime
 
     from cloudkitty import dataframe
+    from cloudkitty.rating import modules
     pipe, ctx = _hashmap_pipeline()
     start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
     end = start + datetime.timedelta(hours=1)
@@ -121,5 +123,17 @@ def run_frame_overhead(args):
     stats = common.summary(seconds)
     figures['refresh_ms'] = {key: round(stats[key + '_s'] * 1e3, 3)
                              for key in ('median', 'min', 'max')}
+
+    def reload_after_change():
+        # a rule write bumps the stamp: refresh reloads every rule and the
+        # first frame compiles the rules in force
+        modules.bump_rules_generation(ctx)
+        pipe.refresh(ctx)
+        pipe.rate(ctx, unpriced[0], 'p')
+    seconds, _ = common.repeat(reload_after_change, runs * 4)
+    stats = common.summary(seconds)
+    figures['reload_after_change_ms'] = {
+        key: round(stats[key + '_s'] * 1e3, 3)
+        for key in ('median', 'min', 'max')}
     common.report('rating frame overhead', figures, args.out)
     return 0
