@@ -10,7 +10,8 @@ whatever fails.
 Failure semantics:
 
 * a :class:`~cloudkitty.collector.CollectError` (or a timeout) aborts the
-  scope run: nothing is stored for that period, the state does not move;
+  scope run: nothing is stored for that period (the periods rated before
+  it in the run are), the state does not move past them;
   the processor retries the scope later with a backoff;
 * a :class:`~cloudkitty.exception.RatingError` (a failing module or
   script, a failing skip expression) does the same;
@@ -53,6 +54,43 @@ class ScopeFailed(exception.CloudKittyException):
         self.result = None
 
 
+class _Batch:
+    """Rated frames of one scope waiting to be stored together."""
+
+    def __init__(self, worker, scope_id, result):
+        self.worker = worker
+        self.scope_id = scope_id
+        self.result = result
+        self.frames = []
+        self.points = 0
+
+    def add(self, frame):
+        self.frames.append(frame)
+        self.points += frame.point_count()
+
+    def full(self):
+        conf = self.worker.conf.orchestrator
+        return (self.points >= conf.batch_points
+                or len(self.frames) >= conf.batch_periods)
+
+    def flush(self, mark_empty=False):
+        """Store the frames and the state in ONE transaction."""
+        if not self.frames:
+            return
+        w = self.worker
+        # NOTE(ck): a period whose collected points were all skipped is
+        # marked (_NO_DATA_ row); one with no data at all only moves the
+        # state (spec §2.6).
+        w.storage.push_many(
+            w.context, [(self.scope_id, f) for f in self.frames],
+            scope_key=w.scope_key, fetcher=w.fetcher_name,
+            collector=w.collector_name, mark_empty=mark_empty)
+        self.result.periods += len(self.frames)
+        self.result.points += self.points
+        self.frames = []
+        self.points = 0
+
+
 @dataclasses.dataclass
 class ScopeResult:
     """What one :meth:`Worker.process_scope` call did."""
@@ -86,8 +124,9 @@ class Worker:
         and ``active``).
     :param fetcher_name: ``[fetcher] backend`` (recorded in the state).
     :param clock: returns the current aware UTC datetime (tests).
-    :param refresh_each_period: refresh the rules before every period
-        (True when no RPC tells the processor that rules changed).
+    :param refresh_each_period: refresh the rules before every batch of
+        periods (True when no RPC tells the processor that rules changed;
+        with RPC, once per scope run and whenever notified).
     """
 
     def __init__(self, conf, context, collector, pipeline, storage,
@@ -117,6 +156,13 @@ class Worker:
                 self.skips[name] = skip.SkipExpression(text)
         self.threads = max(1, min(conf.orchestrator.max_threads,
                                   len(self.metric_names) or 1))
+        # NOTE(ck): threads only pay off when collecting waits on the
+        # network; a collector that computes locally (the file collector
+        # reads an indexed local file) is faster serially under the GIL.
+        # A collector may say so with ``io_bound = False``.
+        if not getattr(collector, 'io_bound',
+                       self.collector_name != 'file'):
+            self.threads = 1
         self._pool = None
         # Validated now so that a bad value stops the processor at start.
         timing.first_period_start(conf, clock())
@@ -146,53 +192,86 @@ class Worker:
                       until=None):
         """Rate every ready period of ``scope_id``.
 
+        Rated periods are stored in batches (``[orchestrator]
+        batch_points`` / ``batch_periods``), each batch in one transaction
+        with the state: after a crash the scope resumes after the last
+        stored batch, and nothing is stored twice.
+
         :param should_stop: checked between periods (graceful shutdown:
-            a period is either fully stored or not at all).
+            what was rated is stored, then the run stops).
         :param until: do not rate periods starting at or after this
             instant (``--once --until``).
         :returns: :class:`ScopeResult`.
         :raises ScopeFailed: a period failed (collect or rating); the
-            earlier periods of this run stay stored.
+            periods rated before it are stored first.
         """
         result = ScopeResult(scope_id)
+        batch = _Batch(self, scope_id, result)
         if not self.refresh_each_period:
             self.pipeline.refresh(self.context)
-        while True:
-            if should_stop():
-                result.interrupted = True
-                return result
-            status, period = self._next(scope_id)
-            if status == 'inactive':
-                LOG.debug('Scope %s is inactive, skipped', scope_id)
-                result.inactive = True
-                return result
-            if period is None:
-                return result
-            start, end = period
-            if until is not None and start >= until:
-                return result
-            try:
-                points, skipped = self.rate_period(scope_id, start, end)
-            except ScopeFailed as err:
-                err.result = result
-                raise
-            result.periods += 1
-            result.points += points
-            result.skipped_points += skipped
+        status, period = self._next(scope_id)
+        try:
+            while True:
+                if status == 'inactive':
+                    LOG.debug('Scope %s is inactive, skipped', scope_id)
+                    result.inactive = True
+                    break
+                if period is None:
+                    break
+                start, end = period
+                if until is not None and start >= until:
+                    break
+                if should_stop():
+                    result.interrupted = True
+                    break
+                if self.refresh_each_period and not batch.frames:
+                    self.pipeline.refresh(self.context)
+                frame, skipped, mark = self.rate_period(scope_id, start,
+                                                        end)
+                result.skipped_points += skipped
+                if mark:
+                    # NOTE(ck): a marker row is asked per push call: store
+                    # this period on its own.
+                    batch.flush()
+                    batch.add(frame)
+                    batch.flush(mark_empty=True)
+                else:
+                    batch.add(frame)
+                if batch.full():
+                    batch.flush()
+                    # The state may have been changed meanwhile (v2 scope
+                    # API: reset, deactivation): follow the stored one.
+                    status, period = self._next(scope_id)
+                    continue
+                status, period = self._advance(start)
+        except ScopeFailed as err:
+            batch.flush()
+            err.result = result
+            raise
+        batch.flush()
+        return result
+
+    def _advance(self, start):
+        """The period after ``start`` if ready (state kept locally inside
+        a batch: we hold the scope's lock)."""
+        nxt = start + datetime.timedelta(seconds=self.period)
+        if not timing.is_ready(nxt, self.period, self.wait_periods,
+                               self.clock()):
+            return 'waiting', None
+        return 'ready', (nxt, nxt + datetime.timedelta(seconds=self.period))
 
     def rate_period(self, scope_id, start, end):
-        """Collect, rate, filter and store one period.
+        """Collect, rate and filter one period (nothing stored).
 
-        :returns: ``(stored points, skipped points)``.
-        :raises ScopeFailed: nothing was stored.
+        :returns: ``(frame, skipped points, mark_empty)``; ``mark_empty``
+            when the period had data but every point was skipped.
+        :raises ScopeFailed: the period cannot be rated now.
         """
         usage = self.collect(scope_id, start, end)
         frame = dataframe.DataFrame(start, end, usage)
         skipped = 0
         if usage:
             try:
-                if self.refresh_each_period:
-                    self.pipeline.refresh(self.context)
                 frame = self.pipeline.rate(self.context, frame, scope_id)
                 frame, skipped = skip.filter_frame(
                     frame, self.skips, self.default_skip)
@@ -202,13 +281,9 @@ class Worker:
                 raise ScopeFailed(scope_id, start, err)
         else:
             LOG.warning('No data collected for scope %s over [%s, %s): '
-                        'the period is recorded as rated',
-                        scope_id, start.isoformat(), end.isoformat())
-        self.storage.push(self.context, scope_id, frame,
-                          scope_key=self.scope_key,
-                          fetcher=self.fetcher_name,
-                          collector=self.collector_name)
-        return frame.point_count(), skipped
+                        'the period is recorded as rated', scope_id,
+                        start.isoformat(), end.isoformat())
+        return frame, skipped, bool(usage) and not frame.usage
 
     # -- collection ----------------------------------------------------------
 

@@ -77,11 +77,18 @@ class Storage:
         self.pushed = []
 
     def push(self, context, scope_id, frame, scope_key='project_id',
-             fetcher=None, collector=None):
+             fetcher=None, collector=None, mark_empty=False):
         self.pushed.append((scope_id, frame, scope_key, fetcher, collector))
+        self.marked = getattr(self, 'marked', []) + [mark_empty]
         state = self.states.setdefault(scope_id, types.SimpleNamespace(
             active=True, last_processed_timestamp=None))
         state.last_processed_timestamp = frame.start.replace(tzinfo=None)
+
+    def push_many(self, context, frames, mark_empty=False, **kwargs):
+        self.batches = getattr(self, 'batches', []) + [len(frames)]
+        for scope_id, frame in frames:
+            self.push(context, scope_id, frame, mark_empty=mark_empty,
+                      **kwargs)
 
     def get_state(self, context, scope_id):
         return self.states.get(scope_id)
@@ -90,7 +97,7 @@ class Storage:
 @pytest.fixture
 def make(conf):
     conf.set_override('first_period_start', T0.isoformat(), 'collect')
-    conf.set_override('collector', 'file', 'collect')
+    conf.set_override('collector', 'gnocchi', 'collect')
     conf.set_override('backend', 'file', 'fetcher')
 
     def _make(collector, pipeline=None, storage=None, now=T0 + 5 * H,
@@ -117,7 +124,7 @@ def test_rates_every_ready_period_then_stops(make):
     # No data for the third period: an empty frame still advances state.
     assert storage.pushed[2][1].point_count() == 0
     assert [p.price for p in storage.pushed[0][1].usage['cpu']] == [2, 4]
-    assert storage.pushed[0][2:] == ('project_id', 'file', 'file')
+    assert storage.pushed[0][2:] == ('project_id', 'file', 'gnocchi')
     assert w.process_scope('s1').periods == 0
 
 
@@ -142,6 +149,13 @@ def test_collect_error_stores_nothing_and_keeps_state(make):
     assert [f.start for _, f, *_ in storage.pushed] == [T0]
     assert storage.states['s1'].last_processed_timestamp == \
         T0.replace(tzinfo=None)
+
+
+def test_local_collector_collects_serially(make, conf):
+    coll = Collector({'cpu': None, 'ram': None}, {})
+    assert make(coll)[0].threads == 2
+    coll.io_bound = False
+    assert make(coll)[0].threads == 1
 
 
 def test_collect_error_serial(make):
@@ -191,6 +205,41 @@ def test_skip_expressions_per_metric_and_default(make):
     frame = storage.pushed[0][1]
     assert [p.qty for p in frame.usage['cpu']] == [2]
     assert [p.qty for p in frame.usage['ram']] == [5]
+    assert storage.marked == [False]
+
+
+def test_all_points_skipped_marks_the_period(make):
+    coll = Collector({'cpu': 'True'}, {('cpu', 's1', T0): [1]})
+    w, _, storage = make(coll, now=T0 + 4 * H)
+    w.process_scope('s1')
+    assert [f.point_count() for _, f, *_ in storage.pushed] == [0, 0]
+    # Data all skipped -> marker; no data at all -> state only.
+    assert storage.marked == [True, False]
+
+
+def test_batches_bound_transactions(make, conf):
+    coll = Collector({'cpu': None}, {('cpu', 's1', T0 + n * H): [1, 2]
+                                     for n in range(8)})
+    w, pipe, storage = make(coll, now=T0 + 10 * H,
+                            overrides={('orchestrator', 'batch_points'): 5})
+    result = w.process_scope('s1')
+    # 2 points per period: a batch closes at 6 points (3 periods).
+    assert storage.batches == [3, 3, 2]
+    assert result.periods == 8 and result.points == 16
+    assert pipe.refreshes == 3
+
+
+def test_failure_stores_the_rated_part_of_the_batch(make):
+    coll = Collector({'cpu': None}, {('cpu', 's1', T0 + n * H): [1]
+                                     for n in range(4)},
+                     fail={('cpu', T0 + 3 * H)})
+    w, _, storage = make(coll, now=T0 + 10 * H)
+    with pytest.raises(ck_worker.ScopeFailed) as err:
+        w.process_scope('s1')
+    assert storage.batches == [3]
+    assert err.value.result.periods == 3
+    assert storage.states['s1'].last_processed_timestamp == \
+        (T0 + 2 * H).replace(tzinfo=None)
 
 
 def test_invalid_skip_expression_stops_at_start(make):
@@ -223,7 +272,7 @@ def test_refresh_policy(make):
                                      ('cpu', 's1', T0 + H): [1]})
     w, pipe, _ = make(coll)
     w.process_scope('s1')
-    assert pipe.refreshes == 2  # before each period with data
+    assert pipe.refreshes == 1  # before each batch
     w2, pipe2, _ = make(coll)
     w2.refresh_each_period = False
     w2.process_scope('s2')
