@@ -61,9 +61,10 @@ def test_unknown_collector_is_a_config_error(conf):
     conf.set_override('collector', 'nope', group='collect')
     with pytest.raises(exception.ConfigError) as err:
         collector.get_collector(conf, metrics={})
-    assert str(err.value) == (
+    assert str(err.value).startswith(
         "Invalid configuration: [collect] collector: unknown plugin 'nope' "
-        "(available: ceilometer, file, gnocchi, prometheus)")
+        "(available: ")
+    assert 'file' in str(err.value)
 
 
 def test_point_shape(file_conf, small_feed):

