@@ -62,7 +62,7 @@ def due_start(periods, now=None):
 def generate_feed(path, scopes, resources, periods, start):
     """Write the generator's feed to ``path`` with periods from ``start``.
 
-    :returns: ``{(scope_id, begin): points}`` of the feed.
+    :returns: ``({(scope_id, begin): points}, {scope_id: total qty})``.
     """
     raw = subprocess.run(
         [sys.executable, bench_file('gen_usage.py'), '--scopes',
@@ -83,11 +83,13 @@ def generate_feed(path, scopes, resources, periods, start):
     with open(path, 'wb') as out:
         out.write(shifted)
     counts = collections.Counter()
+    qtys = collections.defaultdict(decimal.Decimal)
     for line in shifted.splitlines():
-        record = json.loads(line)
+        record = json.loads(line, parse_float=decimal.Decimal)
         counts[(record['scope_id'], datetime.datetime.fromisoformat(
             record['begin']))] += 1
-    return counts
+        qtys[record['scope_id']] += decimal.Decimal(record['qty'])
+    return counts, qtys
 
 
 def reference(feed_path, out_dir):
@@ -246,12 +248,13 @@ def wait_for_states(context, scopes, last_start, timeout=120,
 
 def stored(conf, context, begin, end):
     """Rated rows in ``[begin, end)``: (counts per (scope, begin), rows
-    per identity, totals per scope)."""
+    per identity, price totals per scope, qty totals per scope)."""
     from cloudkitty import storage
     backend = storage.get_storage(conf)
     per_period = collections.Counter()
     identities = collections.Counter()
     totals = collections.defaultdict(decimal.Decimal)
+    qtys = collections.defaultdict(decimal.Decimal)
     for row in backend.iter_dataframes(context, begin, end):
         if row.type == '_NO_DATA_':
             continue
@@ -259,7 +262,8 @@ def stored(conf, context, begin, end):
         per_period[key] += 1
         identities[key + (row.type, row.groupby.get('id'))] += 1
         totals[row.scope_id] += row.price
-    return per_period, identities, totals
+        qtys[row.scope_id] += row.qty
+    return per_period, identities, totals, qtys
 
 
 def _aware(value):
