@@ -20,9 +20,11 @@ clients and upstream's tests match them.
 
 import functools
 import inspect
+import json
 import logging
 
 import pecan
+import webob
 import wsme
 from wsme import api as wsme_api
 from wsme import exc as wsme_exc
@@ -95,6 +97,29 @@ def _convert(argdef, value):
             % (_typename(datatype), err))
 
 
+def _from_json(argname, datatype, data):
+    """WSME conversion of a JSON body; structural errors are 400s."""
+    if wtypes.iscomplex(datatype) and not isinstance(data, dict):
+        raise wsme_exc.InvalidInput(argname, data,
+                                    'Value should be a JSON object')
+    try:
+        return wsme_json.fromjson(datatype, data)
+    except wsme_exc.UnknownAttribute as error:
+        error.add_fieldname(argname)
+        raise
+    except wsme_exc.ClientSideError:
+        raise
+    except ValueError as error:
+        raise wsme_exc.InvalidInput(argname, data, error.args[0]
+                                    if error.args else str(error))
+    except (TypeError, AttributeError, KeyError):
+        # NOTE(ck): WSME assumes well-shaped JSON (an object where a type
+        # is expected); anything else is the caller's mistake.
+        raise wsme_exc.InvalidInput(argname, data,
+                                    'Value does not have the expected '
+                                    'structure')
+
+
 def _check_mandatory(obj, argname):
     """Mandatory attributes may be neither absent nor null (§1.5)."""
     for attrdef in wtypes.list_attributes(type(obj)):
@@ -137,27 +162,27 @@ def _get_args(funcdef, args, kwargs):
         if content_type not in wsme_json.accept_content_types:
             raise wsme_exc.ClientSideError(
                 'Unknown mimetype: %s' % content_type, status_code=415)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise wsme_exc.ClientSideError(
+                'Request is not in valid JSON format')
         if funcdef.body_type is not None:
-            parsed = wsme_json.parse(body, {body_name: funcdef.body_type},
-                                     bodyarg=True)
-            obj = parsed[body_name]
-            if obj is None or isinstance(obj, wtypes.UnsetType):
+            obj = _from_json(body_name, funcdef.body_type, data)
+            if obj is None:
                 raise wsme_exc.InvalidInput(body_name, None,
                                             'Mandatory field missing.')
             if wtypes.iscomplex(funcdef.body_type):
                 _check_mandatory(obj, body_name)
             values[body_name] = obj
         else:
-            parsed = wsme_json.parse(
-                body, {a.name: a.datatype for a in funcdef.arguments},
-                bodyarg=False)
-            for name, value in parsed.items():
-                if value is not None:
-                    value = wtypes.validate_value(by_name[name].datatype,
-                                                  value) \
-                        if not isinstance(by_name[name].datatype,
-                                          wtypes.UserType) \
-                        else _convert(by_name[name], value)
+            if not isinstance(data, dict):
+                raise wsme_exc.ClientSideError('Request must be a JSON dict')
+            unknown = [name for name in data if name not in by_name]
+            if unknown:
+                raise wsme_exc.UnknownArgument(', '.join(unknown))
+            for name, raw in data.items():
+                value = _convert(by_name[name], raw)
                 if name in values and values[name] != value:
                     raise wsme_exc.ClientSideError(
                         'Conflicting values for %s in the path and the '
@@ -210,6 +235,9 @@ def expose(*args, **kwargs):
             try:
                 values = _get_args(funcdef, args, kwargs)
                 result = func(self, **values)
+                if isinstance(result, webob.Response):
+                    # A handler that streams builds its own response.
+                    return result
                 pecan.response.status = funcdef.status_code
                 if isinstance(result, wsme_api.Response):
                     pecan.response.status = result.status_code

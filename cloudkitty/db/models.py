@@ -26,6 +26,7 @@ NAMING_CONVENTION = {
 MODEL_MODULES = (
     'cloudkitty.db.models',
     'cloudkitty.storage.models',
+    'cloudkitty.rating.hashmap.models',
 )
 
 

@@ -107,12 +107,29 @@ class Query:
             conds.append(table.c.type != storage.NO_DATA_TYPE)
         return conds
 
-    def _point_conds(self, dialect):
-        conds = [P.c.begin >= self.begin]
+    def _begin_range(self, low, high):
+        """Point periods beginning in ``[low, high)``, or ``[low, high]``
+        when ``high`` is the end of a v1 window."""
+        if high is self.end and self.window == storage.WINDOW_V1:
+            return sa.and_(P.c.begin >= low, P.c.begin <= high)
+        return sa.and_(P.c.begin >= low, P.c.begin < high)
+
+    def _point_conds(self, dialect, days=None):
+        """Conditions on the points; ``days`` = ``(first, end)`` days
+        answered by the rollup, excluded here.
+
+        NOTE(ck): the begin ranges are spelled out (not "window AND NOT
+        rollup days") so that the (begin, end) index bounds the scan to
+        the window edges.
+        """
+        if days is None:
+            conds = [self._begin_range(self.begin, self.end)]
+        else:
+            conds = [sa.or_(
+                self._begin_range(self.begin, st_window.day_start(days[0])),
+                self._begin_range(st_window.day_start(days[1]), self.end))]
         if self.window == storage.WINDOW_V1:
             conds.append(P.c.end <= self.end)
-        else:
-            conds.append(P.c.begin < self.end)
         conds.extend(self._common(P))
         for key, values in self.attrs.items():
             conds.append(sa.or_(
@@ -143,12 +160,10 @@ class Query:
 
     def _sources(self, session, dialect, usable):
         """``(point conditions, rollup conditions or None)``."""
-        conds = self._point_conds(dialect)
         days = self._rollup_days(session, dialect, usable)
+        conds = self._point_conds(dialect, days)
         if days is None:
             return conds, None
-        conds.append(sa.or_(P.c.begin < st_window.day_start(days[0]),
-                            P.c.begin >= st_window.day_start(days[1])))
         rollup = [D.c.day >= days[0], D.c.day < days[1], D.c.n > 0]
         rollup.extend(self._common(D))
         return conds, rollup

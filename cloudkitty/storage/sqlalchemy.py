@@ -15,6 +15,7 @@ from oslo_log import log
 
 from cloudkitty.db import api as db_api
 from cloudkitty import storage
+from cloudkitty.storage import bulk
 from cloudkitty.storage import dialects
 from cloudkitty.storage import models
 from cloudkitty.storage import queries
@@ -30,27 +31,40 @@ _INT_DIGITS = models.AMOUNT_PRECISION - models.AMOUNT_SCALE
 
 def _amount(value, name):
     """``value`` at the column scale (half-even), range-checked."""
-    if value.as_tuple().exponent < -models.AMOUNT_SCALE:
-        value = value.quantize(_QUANTUM, context=dialects.CTX)
-    if value and value.adjusted() >= _INT_DIGITS:
+    if value.adjusted() >= _INT_DIGITS and value:
         raise storage.InvalidAmount(name=name, value=value)
-    return value
+    # NOTE(ck): quantize+compare is several times cheaper than inspecting
+    # the exponent through as_tuple(); exact values are kept as given.
+    rounded = value.quantize(_QUANTUM, context=dialects.CTX)
+    return value if rounded == value else rounded
 
 
-def _point_row(scope_id, begin, end, type_, point):
-    return {'scope_id': scope_id, 'begin': begin, 'end': end,
-            'type': type_, 'unit': point.unit,
-            'qty': _amount(point.qty, 'qty'),
-            'price': _amount(point.price, 'price'),
-            'groupby': dialects.dumps(point.groupby),
-            'metadata': dialects.dumps(point.metadata)}
+def _frame_rows(rows, deltas, scope_id, begin, end, frame):
+    """Append the rows of ``frame`` (tuples in :data:`bulk.POINT_COLUMNS`
+    order) to ``rows`` and account them in ``deltas``; returns the count.
+    """
+    dumps = dialects.dumps
+    add = dialects.CTX.add
+    count = 0
+    for type_, points in frame.usage.items():
+        qty_sum = price_sum = dialects.ZERO
+        for point in points:
+            qty = _amount(point.qty, 'qty')
+            price = _amount(point.price, 'price')
+            rows.append((scope_id, begin, end, type_, point.unit, qty, price,
+                         dumps(point.groupby), dumps(point.metadata)))
+            qty_sum = add(qty_sum, qty)
+            price_sum = add(price_sum, price)
+        if points:
+            deltas.add(scope_id, begin, end, type_, len(points), qty_sum,
+                       price_sum)
+            count += len(points)
+    return count
 
 
 def _marker_row(scope_id, begin, end):
-    return {'scope_id': scope_id, 'begin': begin, 'end': end,
-            'type': storage.NO_DATA_TYPE, 'unit': 'None',
-            'qty': dialects.ZERO, 'price': dialects.ZERO,
-            'groupby': '{}', 'metadata': '{}'}
+    return (scope_id, begin, end, storage.NO_DATA_TYPE, 'None',
+            dialects.ZERO, dialects.ZERO, '{}', '{}')
 
 
 def _check_scope(scope_id):
@@ -91,13 +105,8 @@ class SQLAlchemyStorage(storage.BaseStorage):
             periods.setdefault(begin, set()).add(scope_id)
             if stamps.get(scope_id) is None or stamps[scope_id] < begin:
                 stamps[scope_id] = begin
-            count = len(rows)
-            for type_, point in frame.iterpoints():
-                row = _point_row(scope_id, begin, end, type_, point)
-                rows.append(row)
-                deltas.add(scope_id, begin, end, type_, 1, row['qty'],
-                           row['price'])
-            if count == len(rows) and mark_empty:
+            if not _frame_rows(rows, deltas, scope_id, begin, end,
+                               frame) and mark_empty:
                 rows.append(_marker_row(scope_id, begin, end))
                 deltas.add(scope_id, begin, end, storage.NO_DATA_TYPE, 1,
                            dialects.ZERO, dialects.ZERO)
@@ -108,8 +117,7 @@ class SQLAlchemyStorage(storage.BaseStorage):
             where = queries.periods_filter(periods)
             if rollup.subtract_rows(session, dialect, deltas, where):
                 session.execute(models.points.delete().where(where))
-            if rows:
-                session.execute(models.points.insert(), rows)
+            bulk.insert_points(session, dialect, rows)
             deltas.apply(session, dialect)
             if set_state:
                 state.advance(session, dialect, stamps, scope_key, fetcher,
@@ -123,17 +131,17 @@ class SQLAlchemyStorage(storage.BaseStorage):
             begin = frame.start.replace(tzinfo=None)
             end = frame.end.replace(tzinfo=None)
             for type_, point in frame.iterpoints():
+                # NOTE(ck): point by point, to keep the posted order as the
+                # insertion order (the v2 listing's last sort key).
                 scope_id = point.groupby.get(self.scope_key)
                 scope_id = '' if scope_id is None else str(scope_id)
-                row = _point_row(scope_id, begin, end, type_, point)
-                rows.append(row)
-                deltas.add(scope_id, begin, end, type_, 1, row['qty'],
-                           row['price'])
+                _frame_rows(rows, deltas, scope_id, begin, end,
+                            frame.with_usage({type_: [point]}))
         if not rows:
             return 0
         with db_api.context_manager.writer.using(context) as session:
             dialect = dialects.prepare(session)
-            session.execute(models.points.insert(), rows)
+            bulk.insert_points(session, dialect, rows)
             deltas.apply(session, dialect)
         return len(rows)
 

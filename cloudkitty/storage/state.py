@@ -231,9 +231,9 @@ def advance(session, dialect, stamps, scope_key='project_id', fetcher=None,
              'fetcher': fetcher, 'collector': collector,
              'last_processed_timestamp': stamp, 'active': True,
              'scope_activation_toggle_date': now, 'created_at': now,
-             'updated_at': None}
+             'updated_at': now}
             for scope_id, stamp in sorted(stamps.items())]
     dialects.upsert(session, dialect, _TABLE, rows, ('identifier',), {
         'last_processed_timestamp': lambda old, new: new,
-        'updated_at': lambda old, new: sa.literal(now, sa.DateTime),
+        'updated_at': lambda old, new: new,
     })

@@ -53,6 +53,10 @@ html_theme_options = {
     'description': 'Rating as a service for OpenStack clouds',
     'fixed_sidebar': True,
 }
+# NOTE(ck): _static only holds the generated samples (not in git); make sure
+# it exists in a fresh clone before Sphinx checks html_static_path.
+os.makedirs(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         '_static'), exist_ok=True)
 html_static_path = ['_static']
 html_title = 'CloudKitty documentation'
 html_last_updated_fmt = None

@@ -1,49 +1,75 @@
 """Run the gabbi YAML files of ``gabbits/`` in-process, one pytest item per
 HTTP request.
 
-Tests of one YAML file depend on each other and share fixtures: the root
-conftest makes xdist distribute file by file (``--dist loadfile``), so they
-all run, in order, on one worker. Every item also carries an
-``xdist_group`` mark naming its YAML file, for ``--dist loadgroup`` once
-pytest-xdist honours it again under pytest 9.
+gabbi's own pytest plugin (``gabbi.pytester``) inspects every collected
+item of the session and breaks on other tests whose ids contain a colon, so
+the YAML files are loaded with ``gabbi.driver.build_tests`` and run here:
+each item runs one gabbi test case (gabbi runs the earlier cases of its
+file first when they have not run yet), the fixtures of a file start with
+its first item and stop after its last.
+
+Tests of one file depend on each other: the root conftest makes xdist
+distribute file by file (``--dist loadfile``), so they all run, in order,
+on one worker.
 """
 
 import os
+import unittest
 
 import pytest
 from gabbi import driver
-from gabbi.driver import test_pytest  # noqa: F401 - collected by pytest
 
 from cloudkitty.tests.functional.fixtures import gabbits as fixtures
 
 TESTS_DIR = os.path.join(os.path.dirname(__file__), 'gabbits')
 
 
-class _GroupedMetafunc:
-    """A metafunc whose parametrize() marks each item with its YAML file.
-
-    gabbi calls ``metafunc.parametrize`` itself; this is the narrowest place
-    to attach a mark to every generated item.
-    """
-
-    def __init__(self, metafunc):
-        self._metafunc = metafunc
-        self.function = metafunc.function
-        self.config = metafunc.config
-
-    def parametrize(self, argnames, argvalues, ids):
-        params = []
-        for values, test_id in zip(argvalues, ids, strict=True):
-            # ids: "[start_|stop_]<module>:<file>_<test name>"
-            suite = test_id.split(':', 1)[1].split('_', 1)[0]
-            params.append(pytest.param(
-                *values, id=test_id,
-                marks=pytest.mark.xdist_group(name='gabbi-' + suite)))
-        self._metafunc.parametrize(argnames, params)
+def _load():
+    top = driver.build_tests(TESTS_DIR, unittest.TestLoader(),
+                             intercept=fixtures.setup_app,
+                             fixture_module=fixtures,
+                             test_loader_name=__name__)
+    return [suite for suite in top if getattr(suite, '_tests', None)]
 
 
-def pytest_generate_tests(metafunc):
-    driver.py_test_generator(
-        TESTS_DIR, intercept=fixtures.setup_app,
-        fixture_module=fixtures, test_loader_name=__name__,
-        metafunc=_GroupedMetafunc(metafunc))
+SUITES = _load()
+CASES = [(s, c) for s, suite in enumerate(SUITES)
+         for c in range(len(suite._tests))]
+_STARTED = {}
+
+
+@pytest.fixture(scope='module', autouse=True)
+def _stop_suites():
+    yield
+    for index in list(_STARTED):
+        SUITES[_STARTED.pop(index)].stop()
+
+
+def _outcome(result):
+    for _case, reason in result.skipped:
+        pytest.skip(reason)
+    problems = result.errors + result.failures
+    if problems:
+        pytest.fail('\n'.join(text for _case, text in problems),
+                    pytrace=False)
+
+
+@pytest.mark.parametrize(
+    'suite_index,case_index', CASES,
+    ids=[SUITES[s]._tests[c].__class__.__name__ for s, c in CASES])
+def test_gabbi(suite_index, case_index):
+    suite = SUITES[suite_index]
+    result = unittest.TestResult()
+    if suite_index not in _STARTED:
+        for other in list(_STARTED):
+            SUITES[_STARTED.pop(other)].stop()
+        suite.start(result)
+        _STARTED[suite_index] = suite_index
+        _outcome(result)
+    case = suite._tests[case_index]
+    try:
+        case(result)
+    finally:
+        if case_index == len(suite._tests) - 1:
+            SUITES[_STARTED.pop(suite_index)].stop()
+    _outcome(result)

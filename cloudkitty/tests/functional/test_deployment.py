@@ -127,12 +127,30 @@ def test_systemd_api_unit_serves_the_api(tmp_path, config_file):
         _stop(proc)
 
 
-def test_processor_unit_runs_the_installed_command():
-    service = _unit('cloudkitty-processor.service')
+@pytest.mark.parametrize('unit,command', [
+    ('cloudkitty-processor.service', 'cloudkitty-processor'),
+    ('cloudkitty-storage-purge.service', 'cloudkitty-storage-purge'),
+])
+def test_units_run_installed_commands(unit, command):
+    service = _unit(unit)
     argv = shlex.split(service['ExecStart'].replace('\\\n', ' '))
-    assert argv[0] == '/opt/cloudkitty/bin/cloudkitty-processor'
-    assert (BIN / 'cloudkitty-processor').exists()
+    assert argv[0] == '/opt/cloudkitty/bin/%s' % command
+    assert (BIN / command).exists()
     assert argv[1:] == ['--config-file', '/etc/cloudkitty/cloudkitty.conf']
+
+
+def test_purge_unit_runs_with_the_shipped_arguments(tmp_path, config_file):
+    """The purge unit's command line works on a migrated database."""
+    service = _unit('cloudkitty-storage-purge.service')
+    argv = shlex.split(service['ExecStart'].replace('\\\n', ' '))
+    argv[0] = str(BIN / 'cloudkitty-storage-purge')
+    argv[argv.index('--config-file') + 1] = str(config_file)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith('Purged 0 rated rows')
+    timer = configparser.ConfigParser(interpolation=None)
+    timer.read(ROOT / 'etc' / 'systemd' / 'cloudkitty-storage-purge.timer')
+    assert timer['Timer']['OnCalendar'] == 'daily'
 
 
 def test_uwsgi_ini_serves_the_api(tmp_path, config_file):

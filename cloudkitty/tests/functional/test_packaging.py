@@ -68,7 +68,9 @@ def test_wheel_ships_the_configuration_examples(wheel):
     data = {n.split('/data/', 1)[1] for n in names if '.data/data/' in n}
     for path in (ROOT / 'etc' / 'cloudkitty').iterdir():
         assert 'share/cloudkitty/%s' % path.name in data
-    for path in (ROOT / 'etc' / 'systemd').glob('*.service'):
+    units = list((ROOT / 'etc' / 'systemd').iterdir())
+    assert any(p.suffix == '.timer' for p in units)
+    for path in units:
         assert 'share/cloudkitty/systemd/%s' % path.name in data
 
 

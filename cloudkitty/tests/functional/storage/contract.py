@@ -6,10 +6,12 @@ empty database. Numbers come from the v1 spec (§3.6, §3.7, §7.4) and the
 v2 spec (Appendix A), computed from the seeded data, never from the code.
 """
 
+import contextlib
 import datetime
 import decimal
 
 import pytest
+import sqlalchemy as sa
 
 from cloudkitty import dataframe
 from cloudkitty import exception
@@ -25,6 +27,40 @@ FEB4 = '2015-02-04T00:00:00'
 
 def _dt(text):
     return datetime.datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@contextlib.contextmanager
+def failing_writes(engine, table):
+    """A database trigger makes every INSERT/UPDATE of ``table`` fail."""
+    dialect = engine.dialect.name
+    if dialect == 'postgresql':
+        create = [
+            "CREATE FUNCTION ck_fail() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER ck_fail BEFORE INSERT OR UPDATE ON %s "
+            "FOR EACH ROW EXECUTE FUNCTION ck_fail()" % table]
+        drop = ['DROP TRIGGER ck_fail ON %s' % table,
+                'DROP FUNCTION ck_fail()']
+    elif dialect == 'sqlite':
+        create = ["CREATE TRIGGER ck_fail_%s BEFORE %s ON %s BEGIN "
+                  "SELECT RAISE(ABORT, 'injected failure'); END"
+                  % (op, op, table) for op in ('INSERT', 'UPDATE')]
+        drop = ['DROP TRIGGER ck_fail_%s' % op for op in ('INSERT', 'UPDATE')]
+    else:
+        create = ["CREATE TRIGGER ck_fail_%s BEFORE %s ON %s FOR EACH ROW "
+                  "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = "
+                  "'injected failure'" % (op, op, table)
+                  for op in ('INSERT', 'UPDATE')]
+        drop = ['DROP TRIGGER ck_fail_%s' % op for op in ('INSERT', 'UPDATE')]
+    with engine.begin() as conn:
+        for sql in create:
+            conn.execute(sa.text(sql))
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            for sql in drop:
+                conn.execute(sa.text(sql))
 
 
 class StorageContract:
@@ -368,28 +404,20 @@ class StorageContract:
                                          'scope_state'])
     def test_failed_push_changes_nothing(self, backend, admin_context, db,
                                          failing):
-        import sqlalchemy as sa
-
         from cloudkitty.storage import state
         first = self._frame('2025-01-01T10:00:00', ['1', '2'])
         backend.push(admin_context, 'S1', first)
         before = backend.dataframes(admin_context, '2025-01-01',
                                     '2025-01-02')
-
-        def explode(conn, cursor, statement, *args):
-            if statement.lstrip().upper().startswith('INSERT INTO') and \
-                    failing in statement.split('(')[0]:
-                raise RuntimeError('injected failure on %s' % failing)
-
-        sa.event.listen(db, 'before_cursor_execute', explode)
-        try:
-            with pytest.raises(RuntimeError, match='injected'):
+        # a real database error in the middle of the transaction: the old
+        # rows of S1 10:00 are already deleted and the new ones inserted
+        # when the rollup or the state write fails
+        with failing_writes(db, failing):
+            with pytest.raises(Exception, match='injected'):
                 backend.push_many(admin_context, [
                     ('S1', self._frame('2025-01-01T10:00:00', ['7'])),
                     ('S1', self._frame('2025-01-01T11:00:00', ['8'])),
                     ('S3', self._frame('2025-01-01T11:00:00', ['9']))])
-        finally:
-            sa.event.remove(db, 'before_cursor_execute', explode)
         after = backend.dataframes(admin_context, '2025-01-01',
                                    '2025-01-02')
         assert [(r.id, r.price) for r in after] == [
