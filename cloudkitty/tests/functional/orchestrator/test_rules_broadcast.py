@@ -3,7 +3,7 @@
 Two processor processes (one ``cloudkitty-processor`` with
 ``max_workers=2``) rate a feed of 1-second periods as they become due,
 with hashmap pricing instances at 1 per unit. The test then disables
-hashmap through the v1 API and broadcasts the change with
+hashmap (the module layer the v1 API calls) and broadcasts the change with
 :func:`cloudkitty.common.messaging.notify_rules_changed` (what the API
 calls after a write). Both processes must log the notification, and every
 period starting after it was received must be priced without hashmap.
@@ -40,17 +40,6 @@ def _feed(path, first):
                     'metadata': {'flavor_name': 'm1.small'}}) + '\n')
 
 
-def _api(app, method, path, body=None):
-    import webob
-    req = webob.Request.blank(path, method=method)
-    req.headers['Content-Type'] = 'application/json'
-    if body is not None:
-        req.body = json.dumps(body).encode()
-    resp = req.get_response(app)
-    assert resp.status_int < 300, (path, resp.status, resp.text)
-    return resp.json if resp.body else None
-
-
 def _receipts(log_text):
     """{pid: receipt time (aware UTC)} of the rules-changed log lines."""
     found = {}
@@ -69,19 +58,17 @@ def _receipts(log_text):
 def test_rule_change_reaches_running_processors(conf, pg_db, admin_context,
                                                 tmp_path):
     services.require('cloudkitty.storage.state', 'storage')
-    services.require('cloudkitty.rating.hashmap', 'hashmap module')
+    hashmap_db = services.require('cloudkitty.rating.hashmap.db',
+                                  'hashmap module')
+    from cloudkitty.rating import modules
     url = services.rabbit_url()
-    from cloudkitty.api import app as api_app
-    conf.set_override('auth_strategy', 'noauth')
-    app = api_app.setup_app(conf)
-    _api(app, 'PUT', '/v1/rating/modules/hashmap',
-         {'module_id': 'hashmap', 'enabled': True, 'priority': 1})
-    service = _api(app, 'POST', '/v1/rating/module_config/hashmap/services',
-                   {'name': 'instance'})
-    _api(app, 'POST',
-         '/v1/rating/module_config/hashmap/mappings?force=true',
-         {'service_id': service['service_id'], 'type': 'flat', 'cost': '1',
-          'start': '2024-12-01T00:00:00'})
+    modules.update_module(admin_context, conf, 'hashmap', enabled=True,
+                          priority=1)
+    service = hashmap_db.create_service(admin_context, 'instance')
+    hashmap_db.create_mapping(admin_context, decimal.Decimal(1),
+                              type='flat', service_id=service.service_id,
+                              start=datetime.datetime(2024, 12, 1),
+                              force=True)
 
     now = datetime.datetime.now(UTC)
     first = now.replace(microsecond=0) + datetime.timedelta(seconds=2)
@@ -101,8 +88,8 @@ def test_rule_change_reaches_running_processors(conf, pg_db, admin_context,
                                  timeout=30, procs=[proc])
         messaging.register_opts(conf)
         conf.set_override('transport_url', url)
-        _api(app, 'PUT', '/v1/rating/modules/hashmap',
-             {'module_id': 'hashmap', 'enabled': False, 'priority': 1})
+        # What PUT /v1/rating/modules/hashmap does, then its broadcast.
+        modules.update_module(admin_context, conf, 'hashmap', enabled=False)
         assert messaging.notify_rules_changed(conf) is True
         workload.wait_for_states(
             admin_context, SCOPES,
