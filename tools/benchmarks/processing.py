@@ -140,11 +140,13 @@ def one_run(usage, periods, rules_mode):
             output = f.read()
         if proc.returncode != 0:
             raise SystemExit('processor failed:\n%s' % output)
-        match = re.search(r'(\d+) point\(s\) in ([\d.]+) s', output)
+        match = re.search(r'(\d+) point\(s\) in ([\d.]+) s .*; '
+                          r'([\d.]+) s CPU', output)
         points = int(match.group(1))
         return {'points': points, 'wall_s': wall,
                 'points_per_s': points / wall,
                 'loop_points_per_s': points / float(match.group(2)),
+                'loop_cpu_points_per_s': points / float(match.group(3)),
                 'cpu_s': usage_.ru_utime + usage_.ru_stime,
                 'max_rss_mib': usage_.ru_maxrss / 1024.0}
 
@@ -169,6 +171,8 @@ def run(args):
         'end_to_end_points_per_s': stats([r['points_per_s'] for r in runs]),
         'loop_points_per_s': stats([r['loop_points_per_s'] for r in runs]),
         'cpu_points_per_s': stats([r['points'] / r['cpu_s'] for r in runs]),
+        'loop_cpu_points_per_s': stats([r['loop_cpu_points_per_s']
+                                        for r in runs]),
         'wall_s': stats([r['wall_s'] for r in runs]),
         'max_rss_mib': stats([r['max_rss_mib'] for r in runs]),
         'memory': {},
@@ -177,7 +181,8 @@ def run(args):
         one = one_run(feed(10, 20, count), count, args.rules)
         result['memory'][count] = {
             'points': one['points'], 'max_rss_mib': one['max_rss_mib'],
-            'points_per_s': one['points_per_s']}
+            'points_per_s': one['points_per_s'],
+            'loop_cpu_points_per_s': one['loop_cpu_points_per_s']}
     json.dump(result, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write('\n')
     if getattr(args, 'out', None):
