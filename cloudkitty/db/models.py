@@ -25,6 +25,7 @@ NAMING_CONVENTION = {
 # complete; a new table module is added here.
 MODEL_MODULES = (
     'cloudkitty.db.models',
+    'cloudkitty.rating.pyscripts.models',
 )
 
 
