@@ -18,6 +18,7 @@ from oslo_log import log as logging
 
 from cloudkitty import exception
 from cloudkitty import rating
+from cloudkitty.rating import modules
 from cloudkitty.rating.pyscripts import db
 from cloudkitty.rating.pyscripts import pool as ck_pool
 
@@ -41,19 +42,10 @@ class PyScripts(rating.RatingProcessor):
 
     # -- rules ---------------------------------------------------------
 
-    @staticmethod
-    def _current_generation(context):
-        try:
-            from cloudkitty.rating import modules
-            generation = modules.rules_generation
-        except (ImportError, AttributeError):
-            return None
-        return generation(context)
-
     def reload(self, context, at=None):
         """Re-read the script list (and the text of new checksums)."""
-        generation = self._current_generation(context)
-        if generation is not None and generation == self._generation:
+        generation = modules.rules_generation(context)
+        if generation == self._generation:
             return
         listing = db.rating_scripts(context)
         wanted = {s.checksum for s in listing}

@@ -15,6 +15,7 @@ from oslo_db import exception as db_exc
 
 from cloudkitty.db import api as db_api
 from cloudkitty import exception
+from cloudkitty.rating import modules
 from cloudkitty.rating.pyscripts import models
 from cloudkitty.rating import validity
 
@@ -104,15 +105,9 @@ def _mandatory(value, attr):
 
 
 def _rules_changed(context):
-    # NOTE(ck): the rules generation lives in the engine's modules module;
-    # processors compare it to know when to reload. Until it exists,
-    # processors fall back to comparing the script list (cheap query).
-    try:
-        from cloudkitty.rating import modules
-        bump = modules.bump_rules_generation
-    except (ImportError, AttributeError):
-        return
-    bump(context)
+    # NOTE(ck): in the same transaction as the write: processors reload
+    # their scripts when the stamp moves.
+    modules.bump_rules_generation(context)
 
 
 def _live_row(context, script_id):
@@ -292,4 +287,4 @@ def script_texts(context, checksums):
     rows = context.session.execute(
         sa.select(models.PyScript.checksum, models.PyScript.data).where(
             models.PyScript.checksum.in_(sorted(set(checksums)))))
-    return dict(rows.tuples())
+    return {row[0]: row[1] for row in rows}

@@ -13,6 +13,11 @@ from sqlalchemy.dialects import mysql
 from cloudkitty.db import models
 
 
+# NOTE(ck): microseconds are kept on every backend (MariaDB's DATETIME
+# drops them by default); the API shows them.
+DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+
+
 class PyScript(models.Base):
     __tablename__ = 'pyscripts_scripts'
     __table_args__ = (
@@ -31,11 +36,11 @@ class PyScript(models.Base):
     data = sa.Column(sa.Text().with_variant(mysql.LONGTEXT(), 'mysql'),
                      nullable=False)
     checksum = sa.Column(sa.String(128), nullable=False)
-    created_at = sa.Column(sa.DateTime, nullable=False)
-    start = sa.Column(sa.DateTime, nullable=False)
-    end = sa.Column(sa.DateTime, nullable=True)
+    created_at = sa.Column(DateTime, nullable=False)
+    start = sa.Column(DateTime, nullable=False)
+    end = sa.Column(DateTime, nullable=True)
     description = sa.Column(sa.String(256), nullable=True)
-    deleted = sa.Column(sa.DateTime, nullable=True)
+    deleted = sa.Column(DateTime, nullable=True)
     created_by = sa.Column(sa.String(255), nullable=True)
     updated_by = sa.Column(sa.String(255), nullable=True)
     deleted_by = sa.Column(sa.String(255), nullable=True)

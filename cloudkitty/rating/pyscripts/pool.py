@@ -169,17 +169,16 @@ def encode_frame(frame, tagged=False):
     :param tagged: groupby/metadata may hold values marshal cannot carry
         (Decimal, datetime): tag them (slow path).
     """
-    # NOTE(ck): mappingproxy.copy() is a plain dict copy, several times
-    # faster than dict(proxy).
+    # NOTE(ck): hot path: the tuple layout of DataPoint (unit, qty, price,
+    # groupby, metadata, description) is read directly, and
+    # mappingproxy.copy() is a plain dict copy, much faster than dict().
     if tagged:
-        usage = [(mtype, [(p.unit, str(p.qty), str(p.price),
-                           _tag_tree(p.groupby), _tag_tree(p.metadata))
-                          for p in points])
+        usage = [(mtype, [(p[0], str(p[1]), str(p[2]), _tag_tree(p[3]),
+                           _tag_tree(p[4])) for p in points])
                  for mtype, points in frame.usage.items()]
     else:
-        usage = [(mtype, [(p.unit, str(p.qty), str(p.price),
-                           p.groupby.copy(), p.metadata.copy())
-                          for p in points])
+        usage = [(mtype, [(p[0], str(p[1]), str(p[2]), p[3].copy(),
+                           p[4].copy()) for p in points])
                  for mtype, points in frame.usage.items()]
     return (frame.start.isoformat(), frame.end.isoformat(), usage, tagged)
 
@@ -206,7 +205,7 @@ def _mapping(value, fallback, tagged):
     return ck_worker.untag(value) if tagged else value
 
 
-def decode_frame(reply, frame, tagged):
+def decode_frame(reply, frame):
     """Build the priced frame from one reply entry (validating it)."""
     try:
         status = reply[0]
@@ -217,7 +216,7 @@ def decode_frame(reply, frame, tagged):
             return Failure(script, message)
         if status != 0:
             raise InvalidReply('bad status')
-        _, begin, end, usage = reply
+        _, begin, end, usage, tagged = reply
         originals = [p for _, points in frame.usage.items() for p in points]
         result = {}
         for mtype, items in usage:
@@ -256,11 +255,14 @@ class SandboxPool:
     :param workers: number of worker processes.
     :param batch_points: frames are sent in batches of about this many
         points (one round trip each).
+    :param watchdog_grace: wall-clock seconds allowed to a batch on top of
+        twice the CPU budget of its runs.
     """
 
     def __init__(self, cpu_time_limit=1.0, memory_limit_mb=256, workers=1,
-                 batch_points=2000):
+                 batch_points=2000, watchdog_grace=10.0):
         self.cpu_time_limit = cpu_time_limit
+        self.watchdog_grace = watchdog_grace
         self.batch_points = max(1, batch_points)
         self._workers = [_Worker(cpu_time_limit, memory_limit_mb)
                          for _ in range(max(1, workers))]
@@ -269,6 +271,10 @@ class SandboxPool:
             self._idle.put(w)
         self._executor = None
         self._lock = threading.Lock()
+
+    def worker_pids(self):
+        """Process ids of the running workers (diagnostics, tests)."""
+        return [w.proc.pid for w in self._workers if w.proc is not None]
 
     def close(self):
         if self._executor is not None:
@@ -280,7 +286,7 @@ class SandboxPool:
     def _timeout(self, runs):
         # NOTE(ck): a backstop only: CPU limits act first inside the worker;
         # this catches a worker that is stopped or blocked.
-        return 10 + runs * (2 * self.cpu_time_limit + 1)
+        return self.watchdog_grace + runs * (2 * self.cpu_time_limit + 0.1)
 
     def run(self, scripts, frames):
         """Run ``scripts`` in order on each frame.
@@ -321,21 +327,24 @@ class SandboxPool:
         worker = self._idle.get()
         try:
             try:
-                try:
-                    replies = worker.call(scripts, wires, timeout)
-                except ValueError:
-                    # NOTE(ck): some attribute value marshal cannot carry.
-                    wires = [encode_frame(f, tagged=True) for f in frames]
-                    replies = worker.call(scripts, wires, timeout)
-            except WorkerDied as died:
-                return self._retry(scripts, frames, died)
-        finally:
+                replies = worker.call(scripts, wires, timeout)
+            except ValueError:
+                # NOTE(ck): some attribute value marshal cannot carry.
+                wires = [encode_frame(f, tagged=True) for f in frames]
+                replies = worker.call(scripts, wires, timeout)
+        except WorkerDied as died:
+            # NOTE(ck): the worker goes back first: the retry needs one.
             self._idle.put(worker)
+            return self._retry(scripts, frames, died)
+        except BaseException:
+            self._idle.put(worker)
+            raise
+        self._idle.put(worker)
         if not isinstance(replies, list) or len(replies) != len(frames):
             return [Failure(None, 'invalid reply from the sandbox')
                     for _ in frames]
-        return [decode_frame(r, f, w[3])
-                for r, f, w in zip(replies, frames, wires, strict=True)]
+        return [decode_frame(r, f)
+                for r, f in zip(replies, frames, strict=True)]
 
     def _retry(self, scripts, frames, died):
         if len(frames) > 1:

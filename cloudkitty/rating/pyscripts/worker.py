@@ -19,7 +19,9 @@ Protocol (stdin/stdout, each message = 4-byte big-endian length + body):
   ``[(begin_iso, end_iso, usage, tagged)]`` with ``usage`` =
   ``[(type, [(unit, qty_str, price_str, groupby, metadata), ...]), ...]``.
 * reply (JSON, validated by the parent, which trusts nothing in it): a list
-  with one entry per frame: ``[0, begin_iso, end_iso, [[type, items]...]]``
+  with one entry per frame:
+  ``[0, begin_iso, end_iso, [[type, items]...], tagged]``
+  (the last element is 1 when values are tagged, see below)
   or ``[1, script_index, message]``. An item is the index of an input point
   left unchanged, or ``[index or -1, unit, qty, price, groupby or null,
   metadata or null, description or null]`` (null: same as input point).
@@ -55,7 +57,11 @@ class TimeLimitExceeded(BaseException):
     """The CPU budget of one run is spent (raised by the SIGPROF handler)."""
 
 
+_TAGGED = [0]
+
+
 def _tag(value):
+    _TAGGED[0] += 1
     if isinstance(value, decimal.Decimal):
         return {_DEC_TAG: str(value)}
     if isinstance(value, datetime.datetime):
@@ -239,7 +245,7 @@ class Runner:
         if self.kernel_limits:
             usage = resource.getrusage(resource.RUSAGE_SELF)
             used = usage.ru_utime + usage.ru_stime
-            soft = int(used + self.cpu_time_limit) + 2
+            soft = int(used + self.cpu_time_limit) + 1
             resource.setrlimit(resource.RLIMIT_CPU,
                                (soft, resource.RLIM_INFINITY))
         self._armed = True
@@ -339,7 +345,12 @@ class Runner:
                     items.append([-1, unit, str(qty), str(price), groupby,
                                   metadata, desc])
             out.append([mtype, items])
-        return _encode([0, begin, end, out])
+        before = _TAGGED[0]
+        body = _encode(out)
+        # NOTE(ck): the last element tells the parent whether tagged values
+        # (Decimal, datetime) need restoring: usually not, which is faster.
+        return '%s,%s,%d]' % (_encode([0, begin, end])[:-1], body,
+                              _TAGGED[0] != before)
 
 
 def _read_exact(fd, size):

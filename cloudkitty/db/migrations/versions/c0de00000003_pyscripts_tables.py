@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade():
+    # NOTE(ck): microseconds kept on MariaDB too.
+    dt = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
     op.create_table(
         'pyscripts_scripts',
         sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -25,11 +27,11 @@ def upgrade():
         sa.Column('data', sa.Text().with_variant(mysql.LONGTEXT(), 'mysql'),
                   nullable=False),
         sa.Column('checksum', sa.String(128), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
-        sa.Column('start', sa.DateTime(), nullable=False),
-        sa.Column('end', sa.DateTime(), nullable=True),
+        sa.Column('created_at', dt, nullable=False),
+        sa.Column('start', dt, nullable=False),
+        sa.Column('end', dt, nullable=True),
         sa.Column('description', sa.String(256), nullable=True),
-        sa.Column('deleted', sa.DateTime(), nullable=True),
+        sa.Column('deleted', dt, nullable=True),
         sa.Column('created_by', sa.String(255), nullable=True),
         sa.Column('updated_by', sa.String(255), nullable=True),
         sa.Column('deleted_by', sa.String(255), nullable=True),
