@@ -25,6 +25,8 @@ NAMING_CONVENTION = {
 # complete; a new table module is added here.
 MODEL_MODULES = (
     'cloudkitty.db.models',
+    'cloudkitty.storage.models',
+    'cloudkitty.rating.hashmap.models',
     'cloudkitty.rating.pyscripts.models',
 )
 

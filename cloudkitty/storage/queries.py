@@ -1,0 +1,299 @@
+"""Read side of the SQL backend: windows, filters, rollup/points planning.
+
+A :class:`Query` holds one request's window and filters. Sums are read
+from two sources and added up in Python (exact decimals):
+
+* ``storage_daily`` for the whole UTC days inside the window whose buckets
+  are known to be entirely in it;
+* ``storage_points`` for the rest (window edges, days the rollup cannot
+  vouch for, and any query the rollup cannot answer: filters or groupings
+  on other attributes than the type and the scope, or ``time`` grouping).
+
+Why a day is usable: the rollup buckets points by the UTC day of their
+period begin. For the v2 rule (``begin <= row.begin < end``) every day
+``D`` with ``begin <= D`` and ``D + 1 day <= end`` is entirely in. For the
+v1 rule (row begin **and** end in ``[begin, end]``) the bucket's
+``max_end`` must also be ``<= end``; the first day failing that (a period
+crossing the end of the window) and every later day are read from the
+points.
+"""
+
+import datetime
+import json
+
+import sqlalchemy as sa
+
+from cloudkitty import storage
+from cloudkitty.storage import dialects
+from cloudkitty.storage import models
+from cloudkitty.storage import window as st_window
+
+CTX = dialects.CTX
+P = models.points
+D = models.daily
+
+
+def periods_filter(periods):
+    """Points of the given ``{naive begin: {scope ids}}`` periods."""
+    return sa.or_(*(sa.and_(P.c.begin == begin,
+                            P.c.scope_id.in_(sorted(scopes)))
+                    for begin, scopes in sorted(periods.items())))
+
+
+def _values(value):
+    if isinstance(value, list | tuple | set | frozenset):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _point(row):
+    return storage.RatedPoint(
+        id=row.id, scope_id=row.scope_id,
+        begin=st_window.aware(row.begin), end=st_window.aware(row.end),
+        type=row.type, unit=row.unit, qty=dialects.normalize(row.qty),
+        price=dialects.normalize(row.price),
+        groupby=json.loads(row.groupby) if row.groupby else {},
+        metadata=json.loads(row.metadata) if row.metadata else {})
+
+
+class Query:
+    """One query's window and filters (see the module docstring).
+
+    :param filters: key -> value or list of values.
+    :raises cloudkitty.storage.InvalidDate: malformed begin/end.
+    :raises cloudkitty.storage.InvalidQuery: unknown window.
+    """
+
+    def __init__(self, begin, end, window=storage.WINDOW_V1, scope_ids=None,
+                 types=None, filters=None, scope_key='project_id',
+                 include_markers=False):
+        if window not in storage.WINDOWS:
+            raise storage.InvalidQuery(reason='unknown window %r' % (window,))
+        self.begin, self.end = st_window.window(begin, end)
+        self.window = window
+        self.scope_key = scope_key
+        self.scopes = None if scope_ids is None else _values(scope_ids)
+        self.types = None if types is None else _values(types)
+        self.attrs = {}
+        for key, value in (filters or {}).items():
+            values = _values(value)
+            if key == 'type':
+                self.types = self._narrow(self.types, values)
+            elif key in ('scope_id', scope_key):
+                self.scopes = self._narrow(self.scopes, values)
+            else:
+                self.attrs[key] = values
+        self.include_markers = include_markers or (
+            self.types is not None and storage.NO_DATA_TYPE in self.types)
+
+    @staticmethod
+    def _narrow(current, values):
+        return values if current is None else [v for v in current
+                                               if v in values]
+
+    @property
+    def empty(self):
+        return self.scopes == [] or self.types == []
+
+    # -- predicates ----------------------------------------------------------
+
+    def _common(self, table):
+        conds = []
+        if self.scopes is not None:
+            conds.append(table.c.scope_id.in_(self.scopes))
+        if self.types is not None:
+            conds.append(table.c.type.in_(self.types))
+        if not self.include_markers:
+            conds.append(table.c.type != storage.NO_DATA_TYPE)
+        return conds
+
+    def _begin_range(self, low, high):
+        """Point periods beginning in ``[low, high)``, or ``[low, high]``
+        when ``high`` is the end of a v1 window."""
+        if high is self.end and self.window == storage.WINDOW_V1:
+            return sa.and_(P.c.begin >= low, P.c.begin <= high)
+        return sa.and_(P.c.begin >= low, P.c.begin < high)
+
+    def _point_conds(self, dialect, days=None):
+        """Conditions on the points; ``days`` = ``(first, end)`` days
+        answered by the rollup, excluded here.
+
+        NOTE(ck): the begin ranges are spelled out (not "window AND NOT
+        rollup days") so that the (begin, end) index bounds the scan to
+        the window edges.
+        """
+        if days is None:
+            conds = [self._begin_range(self.begin, self.end)]
+        else:
+            conds = [sa.or_(
+                self._begin_range(self.begin, st_window.day_start(days[0])),
+                self._begin_range(st_window.day_start(days[1]), self.end))]
+        if self.window == storage.WINDOW_V1:
+            conds.append(P.c.end <= self.end)
+        conds.extend(self._common(P))
+        for key, values in self.attrs.items():
+            conds.append(sa.or_(
+                dialects.json_text(dialect, P.c.groupby, key).in_(values),
+                dialects.json_text(dialect, P.c.metadata, key).in_(values)))
+        return conds
+
+    def _rollup_days(self, session, dialect, usable):
+        """``(first, end)`` days answered by the rollup, or None."""
+        if not usable or self.attrs:
+            return None
+        first = st_window.ceil_day(self.begin)
+        last = st_window.floor_day(self.end)
+        if first >= last:
+            return None
+        if self.window == storage.WINDOW_V1:
+            bad = session.execute(
+                sa.select(sa.func.min(D.c.day)).where(
+                    D.c.day >= first, D.c.day < last, D.c.n > 0,
+                    D.c.max_end > self.end, *self._common(D))).scalar()
+            if bad is not None:
+                if isinstance(bad, str):
+                    bad = datetime.date.fromisoformat(bad)
+                last = bad
+            if first >= last:
+                return None
+        return first, last
+
+    def _sources(self, session, dialect, usable):
+        """``(point conditions, rollup conditions or None)``."""
+        days = self._rollup_days(session, dialect, usable)
+        conds = self._point_conds(dialect, days)
+        if days is None:
+            return conds, None
+        rollup = [D.c.day >= days[0], D.c.day < days[1], D.c.n > 0]
+        rollup.extend(self._common(D))
+        return conds, rollup
+
+    # -- summary -------------------------------------------------------
+
+    def _group_columns(self, dialect, groupby):
+        """``[(column name or None, points expr, rollup expr or None)]``."""
+        groups = []
+        seen = set()
+        for key in groupby or ():
+            if key in seen:
+                continue
+            seen.add(key)
+            if key == 'type':
+                groups.append(('type', P.c.type, D.c.type))
+            elif key in ('scope_id', self.scope_key):
+                groups.append((key, P.c.scope_id, D.c.scope_id))
+            elif key == 'time':
+                groups.append((None, None, None))
+            else:
+                if key.startswith('time-') and key.count('-') == 1:
+                    if key not in storage.TIME_KEYS:
+                        raise storage.InvalidGroupBy(key=key)
+                    key = storage.TIME_KEYS[key]
+                expr = sa.func.coalesce(
+                    dialects.json_text(dialect, P.c.groupby, key), '')
+                groups.append((key, expr, None))
+        return groups
+
+    def summary(self, session, groupby=(), offset=0, limit=None):
+        """:class:`cloudkitty.storage.Summary` of this query."""
+        dialect = dialects.prepare(session)
+        groups = self._group_columns(dialect, groupby)
+        by_time = any(name is None for name, _, _ in groups)
+        columns = [name for name, _, _ in groups if name is not None]
+        if self.empty:
+            return storage.Summary(0, columns, [])
+        usable = not by_time and all(r is not None for _, _, r in groups)
+        point_conds, rollup_conds = self._sources(session, dialect, usable)
+        keyed = [(n, p, r) for n, p, r in groups if n is not None]
+        sums = {}
+
+        def _collect(exprs, extra, count, qty, price, where):
+            query = sa.select(*exprs, *extra, count, qty, price).where(*where)
+            if exprs or extra:
+                query = query.group_by(*exprs, *extra)
+            for row in session.execute(query):
+                n = row[-3]
+                if not n:
+                    continue
+                key = tuple(row[:len(exprs) + len(extra)])
+                entry = sums.get(key)
+                if entry is None:
+                    sums[key] = [row[-2] or 0, row[-1] or 0]
+                else:
+                    entry[0] = CTX.add(entry[0], row[-2] or 0)
+                    entry[1] = CTX.add(entry[1], row[-1] or 0)
+
+        time_exprs = [P.c.begin, P.c.end] if by_time else []
+        _collect([p for _, p, _ in keyed], time_exprs,
+                 sa.func.count(), dialects.dsum(dialect, P.c.qty),
+                 dialects.dsum(dialect, P.c.price), point_conds)
+        if rollup_conds is not None:
+            _collect([r for _, _, r in keyed], [], sa.func.sum(D.c.n),
+                     dialects.dsum(dialect, D.c.qty),
+                     dialects.dsum(dialect, D.c.price), rollup_conds)
+        width = len(keyed)
+        ordered = sorted(sums.items(), key=lambda item: (
+            tuple('' if v is None else str(v) for v in item[0][:width]),
+            item[0][width:]))
+        total = len(ordered)
+        ordered = ordered[offset or 0:]
+        if limit is not None:
+            ordered = ordered[:limit]
+        begin, end = st_window.aware(self.begin), st_window.aware(self.end)
+        rows = []
+        for key, (qty, price) in ordered:
+            row_begin, row_end = begin, end
+            if by_time:
+                row_begin = st_window.aware(key[width])
+                row_end = st_window.aware(key[width + 1])
+            rows.append(storage.SummaryRow(
+                begin=row_begin, end=row_end, qty=dialects.normalize(qty),
+                price=dialects.normalize(price),
+                groups={name: ('' if value is None else str(value))
+                        for (name, _, _), value in zip(keyed, key[:width],
+                                                       strict=True)}))
+        return storage.Summary(total, columns, rows)
+
+    # -- tenants, points ------------------------------------------------
+
+    def tenants(self, session):
+        """Sorted scope ids having rows in the window."""
+        dialect = dialects.prepare(session)
+        point_conds, rollup_conds = self._sources(session, dialect, True)
+        found = set(session.execute(
+            sa.select(P.c.scope_id).where(*point_conds).distinct()).scalars())
+        if rollup_conds is not None:
+            found.update(session.execute(
+                sa.select(D.c.scope_id).where(*rollup_conds)
+                .distinct()).scalars())
+        return sorted(found)
+
+    def count(self, session):
+        if self.empty:
+            return 0
+        dialect = dialects.prepare(session)
+        return session.execute(sa.select(sa.func.count()).select_from(P).where(
+            *self._point_conds(dialect))).scalar()
+
+    def points(self, session, order=storage.ORDER_V1, offset=0, limit=None,
+               after=None):
+        """Page of :class:`cloudkitty.storage.RatedPoint`.
+
+        :param after: ``(begin, scope_id, id)`` keyset (v1 order only).
+        """
+        if self.empty:
+            return []
+        dialect = dialects.prepare(session)
+        conds = self._point_conds(dialect)
+        if order == storage.ORDER_V2:
+            sort = (P.c.begin, P.c.type, P.c.id)
+        else:
+            sort = (P.c.begin, P.c.scope_id, P.c.id)
+        if after is not None:
+            conds.append(sa.tuple_(*sort) > sa.tuple_(*after))
+        query = sa.select(P).where(*conds).order_by(*sort)
+        if offset:
+            query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_point(row) for row in session.execute(query)]

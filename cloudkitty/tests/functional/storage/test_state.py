@@ -1,0 +1,77 @@
+"""Scope states (storage/state.py) on SQLite, PostgreSQL and MariaDB."""
+
+import datetime
+
+import pytest
+
+from cloudkitty import exception
+from cloudkitty.storage import state
+
+UTC = datetime.UTC
+
+
+def test_ensure_scope_creates_once(db, admin_context):
+    assert state.get_state(admin_context, 'p1') is None
+    created = state.ensure_scope(admin_context, 'p1', 'project_id', 'src',
+                                 'gnocchi')
+    assert (created.scope_id, created.scope_key, created.fetcher,
+            created.collector, created.active) == (
+        'p1', 'project_id', 'src', 'gnocchi', True)
+    assert created.last_processed_timestamp is None
+    assert created.scope_activation_toggle_date.tzinfo is UTC
+    again = state.ensure_scope(admin_context, 'p1', 'other', 'x', 'y')
+    assert again == created
+
+
+def test_create_scope_refuses_an_existing_id(db, admin_context):
+    made = state.create_scope(admin_context, 's1', '2019-01-01T00:00:00Z',
+                              'key1', 'fet1', 'col1')
+    assert made.last_processed_timestamp == datetime.datetime(
+        2019, 1, 1, tzinfo=UTC)
+    with pytest.raises(state.ScopeExists) as err:
+        state.create_scope(admin_context, 's1', None)
+    assert isinstance(err.value, exception.NotFound)
+    assert str(err.value) == ('Cannot create a scope with an already '
+                              'existing scope_id: s1.')
+
+
+def test_list_states_filters_and_pages(db, admin_context):
+    for name, fetcher in (('a', 'f1'), ('b', 'f2'), ('c', 'f1')):
+        state.ensure_scope(admin_context, name, 'project_id', fetcher, 'c')
+    state.set_active(admin_context, 'b', False)
+    assert [s.scope_id for s in state.list_states(admin_context)] == [
+        'a', 'b', 'c']
+    assert [s.scope_id for s in state.list_states(
+        admin_context, fetcher='f1')] == ['a', 'c']
+    assert [s.scope_id for s in state.list_states(
+        admin_context, scope_ids=['c', 'b'], active=True)] == ['c']
+    assert [s.scope_id for s in state.list_states(
+        admin_context, offset=1, limit=1)] == ['b']
+    assert state.list_states(admin_context, collector='nope') == []
+
+
+def test_update_scope_toggles_date_only_on_change(db, admin_context):
+    first = state.ensure_scope(admin_context, 'a')
+    same = state.update_scope(admin_context, 'a', active=True,
+                              collector='prometheus')
+    assert same.collector == 'prometheus'
+    assert same.scope_activation_toggle_date == \
+        first.scope_activation_toggle_date
+    off = state.set_active(admin_context, 'a', False)
+    assert off.active is False
+    assert off.scope_activation_toggle_date >= \
+        first.scope_activation_toggle_date
+    with pytest.raises(state.ScopeNotFound) as err:
+        state.update_scope(admin_context, 'nosuch', active=False)
+    assert str(err.value) == 'No resource found for provided filters.'
+
+
+def test_reset_selects_by_filters(db, admin_context):
+    state.ensure_scope(admin_context, 'a', fetcher='f1')
+    state.ensure_scope(admin_context, 'b', fetcher='f2')
+    assert state.reset(admin_context, None, '2025-02-04T00:00:00Z',
+                       period=3600, fetcher='f2') == ['b']
+    assert state.get_state(admin_context, 'b').last_processed_timestamp \
+        == datetime.datetime(2025, 2, 3, 23, tzinfo=UTC)
+    assert state.get_state(admin_context, 'a').last_processed_timestamp \
+        is None
