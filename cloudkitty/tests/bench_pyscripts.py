@@ -1,33 +1,14 @@
-"""The pyscripts part of the shared benchmark workload.
+"""Bulk rating helpers for the shared benchmark workload with scripts.
 
-Importing this module registers the ``"pyscripts"`` part of ``rules.json``
-in :data:`cloudkitty.tests.bench_rules.HANDLERS` (scripts created through
-the DB layer), and :func:`rate_batched` rates many frames with one sandbox
-round trip per batch, as bulk rating (benchmarks, re-rating) can.
+(The ``"pyscripts"`` part of ``rules.json`` is loaded by
+:mod:`cloudkitty.tests.bench_rules`.) :func:`rate_batched` rates many
+frames with one sandbox round trip per batch, as bulk rating (benchmarks,
+re-rating) can.
 """
 
 from cloudkitty import exception
 from cloudkitty import rating
 from cloudkitty.rating import modules
-from cloudkitty.rating.pyscripts import db as pyscripts_db
-from cloudkitty.tests import bench_rules
-
-
-def _truthy(value):
-    return str(value).lower() in ('true', '1', 'yes', 'on')
-
-
-def _pyscripts(context, conf, request, body):
-    if not request['path'].rstrip('/').endswith('/scripts'):
-        raise ValueError('unknown pyscripts request %s' % request['path'])
-    force = _truthy((request.get('query') or {}).get('force', ''))
-    return pyscripts_db.create_script(
-        context, body['name'], body.get('data'), start=body.get('start'),
-        end=body.get('end'), description=body.get('description'),
-        force=force)
-
-
-bench_rules.HANDLERS['pyscripts'] = _pyscripts
 
 
 def enabled_processors(context, conf, processors=None):

@@ -95,7 +95,6 @@ def run_pyscripts(args):
     figures['totals_agree'] = len(set(scripted.values())) == 1
     common.report('rating hashmap+pyscripts %s' % args.size, figures,
                   args.out)
-    del frames
     gc.unfreeze()
     gc.collect()
     return 0 if figures['totals_agree'] else 1

@@ -1,7 +1,7 @@
 """PyScripts table.
 
 Revision ID: c0de00000003
-Revises: c0de00000002
+Revises: c0de00000005
 Create Date: 2026-11-27
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = 'c0de00000003'
-down_revision = 'c0de00000002'
+down_revision = 'c0de00000005'
 branch_labels = None
 depends_on = None
 
