@@ -11,6 +11,7 @@ This module imports no web framework and no database code.
 
 import datetime
 import decimal
+import operator
 import types
 
 _EMPTY = types.MappingProxyType({})
@@ -44,7 +45,7 @@ def _frozen(mapping):
     return types.MappingProxyType(dict(mapping))
 
 
-class DataPoint:
+class DataPoint(tuple):
     """One rated (or not yet rated) measurement.
 
     :param unit: unit of ``qty`` (``"undefined"`` when empty).
@@ -54,20 +55,39 @@ class DataPoint:
         holding the scope key once collected).
     :param metadata: other descriptive attributes.
     :param description: optional text from the metric definition.
+
+    NOTE(ck): a point is a tuple underneath (fields in the order above) so
+    that a rating module can build a priced copy with one
+    ``tuple.__new__`` call (see :meth:`make`): rating creates one new point
+    per rated point and per module, and a slotted object with a guarded
+    ``__setattr__`` costs six times as much to build. Use the attributes;
+    the tuple layout is an implementation detail of the rating hot path.
     """
 
-    __slots__ = ('unit', 'qty', 'price', 'groupby', 'metadata',
-                 'description')
+    __slots__ = ()
 
-    def __init__(self, unit, qty, price=0, groupby=None, metadata=None,
-                 description=None):
-        setter = object.__setattr__
-        setter(self, 'unit', unit or 'undefined')
-        setter(self, 'qty', to_decimal(qty))
-        setter(self, 'price', to_decimal(price))
-        setter(self, 'groupby', _frozen(groupby))
-        setter(self, 'metadata', _frozen(metadata))
-        setter(self, 'description', description)
+    def __new__(cls, unit, qty, price=0, groupby=None, metadata=None,
+                description=None):
+        return tuple.__new__(cls, (unit or 'undefined', to_decimal(qty),
+                                   to_decimal(price), _frozen(groupby),
+                                   _frozen(metadata), description))
+
+    @classmethod
+    def make(cls, fields):
+        """Build a point from already validated fields, without checks.
+
+        :param fields: ``(unit, qty, price, groupby, metadata,
+            description)`` with Decimal ``qty``/``price`` and read-only
+            mappings (e.g. taken from another point).
+        """
+        return tuple.__new__(cls, fields)
+
+    unit = property(operator.itemgetter(0), doc='unit of qty')
+    qty = property(operator.itemgetter(1), doc='quantity (Decimal)')
+    price = property(operator.itemgetter(2), doc='price so far (Decimal)')
+    groupby = property(operator.itemgetter(3), doc='read-only mapping')
+    metadata = property(operator.itemgetter(4), doc='read-only mapping')
+    description = property(operator.itemgetter(5), doc='optional text')
 
     def __setattr__(self, name, value):
         raise AttributeError('DataPoint is immutable')
@@ -75,18 +95,26 @@ class DataPoint:
     def __eq__(self, other):
         if not isinstance(other, DataPoint):
             return NotImplemented
-        return (self.unit == other.unit and self.qty == other.qty
-                and self.price == other.price
-                and dict(self.groupby) == dict(other.groupby)
-                and dict(self.metadata) == dict(other.metadata))
+        return (self[0] == other[0] and self[1] == other[1]
+                and self[2] == other[2]
+                and dict(self[3]) == dict(other[3])
+                and dict(self[4]) == dict(other[4]))
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
 
     def __hash__(self):
-        return hash((self.unit, self.qty, self.price))
+        return hash((self[0], self[1], self[2]))
 
     def __repr__(self):
         return ('DataPoint(unit=%r, qty=%s, price=%s, groupby=%r, '
                 'metadata=%r)' % (self.unit, self.qty, self.price,
                                   dict(self.groupby), dict(self.metadata)))
+
+    def __reduce__(self):
+        return (DataPoint, (self[0], self[1], self[2], dict(self[3]),
+                            dict(self[4]), self[5]))
 
     @property
     def desc(self):
@@ -97,15 +125,8 @@ class DataPoint:
 
     def with_price(self, price):
         """A copy of this point with ``price`` (a Decimal)."""
-        new = object.__new__(DataPoint)
-        setter = object.__setattr__
-        setter(new, 'unit', self.unit)
-        setter(new, 'qty', self.qty)
-        setter(new, 'price', price)
-        setter(new, 'groupby', self.groupby)
-        setter(new, 'metadata', self.metadata)
-        setter(new, 'description', self.description)
-        return new
+        return tuple.__new__(DataPoint, (self[0], self[1], price, self[3],
+                                         self[4], self[5]))
 
     def as_dict(self, legacy=False, mutable=False):
         """Serialized form (§2.2 of the spec).
@@ -196,8 +217,21 @@ class DataFrame:
                 yield metric_type, point
 
     def with_usage(self, usage):
-        """A frame of the same period holding ``usage`` instead."""
-        return DataFrame(self.start, self.end, usage)
+        """A frame of the same period holding ``usage`` instead.
+
+        :param usage: mapping of metric type -> sequence of DataPoint
+            (tuples are kept as they are, not copied).
+        """
+        # NOTE(ck): start/end are already normalised; skipping __init__
+        # keeps this cheap for rating modules, which call it once per frame.
+        new = object.__new__(DataFrame)
+        setter = object.__setattr__
+        setter(new, 'start', self.start)
+        setter(new, 'end', self.end)
+        setter(new, 'usage', types.MappingProxyType(
+            {k: v if type(v) is tuple else tuple(v)
+             for k, v in usage.items()}))
+        return new
 
     def as_dict(self, legacy=False, mutable=False):
         return {'period': {'begin': self.start, 'end': self.end},

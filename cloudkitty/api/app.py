@@ -10,6 +10,7 @@ from oslo_middleware import sizelimit
 
 from cloudkitty.api import auth
 from cloudkitty.api import hooks
+from cloudkitty.api import middleware
 from cloudkitty.api import root
 from cloudkitty.db import api as db_api
 from cloudkitty import policy
@@ -28,15 +29,20 @@ def setup_pecan_app(conf):
     """The bare Pecan application (no middleware)."""
     return pecan.make_app(
         root.RootController(),
-        hooks=[hooks.ConfigHook(conf), hooks.ContextHook()],
+        hooks=[hooks.ConfigHook(conf), hooks.ContextHook(),
+               hooks.ErrorHook()],
         debug=conf.api.pecan_debug,
         force_canonical=False,
         guess_content_type_from_ext=False,
     )
 
 
-def setup_app(conf):
+def setup_app(conf, auth_middleware=None):
     """The complete WSGI application for ``conf``.
+
+    ``auth_middleware`` (a callable ``app -> app``) replaces the one chosen
+    by ``[DEFAULT] auth_strategy``; functional tests use it to put a
+    header-trusting identity in front of the application.
 
     Middleware, outermost first (a request meets them in this order):
 
@@ -47,18 +53,23 @@ def setup_app(conf):
        version links behind a TLS-terminating proxy;
     4. request_id   -- every response (errors included) carries
        x-openstack-request-id;
-    5. sizelimit    -- refuses huge bodies (413) before they are parsed;
-    6. auth         -- keystonemiddleware auth_token or noauth;
-    7. the Pecan application.
+    5. faults       -- turns the HTML/text errors of routing and of the
+       middleware below, and escaping exceptions, into JSON fault bodies;
+    6. sizelimit    -- refuses huge bodies (413) before they are parsed;
+    7. auth         -- keystonemiddleware auth_token or noauth;
+    8. the Pecan application.
     """
     db_api.configure(conf)
     policy.set_conf(conf)
     app = setup_pecan_app(conf)
-    if conf.auth_strategy == 'keystone':
+    if auth_middleware is not None:
+        app = auth_middleware(app)
+    elif conf.auth_strategy == 'keystone':
         app = auth.KeystoneAuth(app, conf)
     else:
         app = auth.NoAuth(app)
     app = sizelimit.RequestBodySizeLimiter(app, conf)
+    app = middleware.FaultWrapper(app)
     app = request_id.RequestId(app)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
     cors.set_defaults(**CORS_DEFAULTS)

@@ -1,8 +1,13 @@
 """Pecan hooks: request context and services on ``pecan.request``."""
 
+import json
+
+import webob
 from pecan import hooks
 
+from cloudkitty.api import expose
 from cloudkitty import context as ck_context
+from cloudkitty import exception
 
 
 class ContextHook(hooks.PecanHook):
@@ -20,10 +25,30 @@ class ContextHook(hooks.PecanHook):
 
 
 class ConfigHook(hooks.PecanHook):
-    """Expose the service configuration as ``request.conf``."""
+    """Expose the configuration as ``request.conf`` and the per-application
+    services as ``request.services``."""
 
     def __init__(self, conf):
         self.conf = conf
+        # Per-application objects built on first use (the quote pipeline).
+        self.services = {}
 
     def before(self, state):
         state.request.conf = self.conf
+        state.request.services = self.services
+
+
+class ErrorHook(hooks.PecanHook):
+    """Domain exceptions raised outside a handler (``_lookup``) as faults.
+
+    Handlers translate their own errors (:mod:`cloudkitty.api.expose`);
+    this catches those raised while Pecan is still routing.
+    """
+
+    def on_error(self, state, error):
+        if isinstance(error, exception.CloudKittyException):
+            status, message = expose.translate(error)
+            return webob.Response(
+                status=status, content_type='application/json',
+                body=json.dumps(expose.fault(status, message)).encode())
+        return None

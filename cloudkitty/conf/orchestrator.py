@@ -39,6 +39,19 @@ OPTS = [
                min=30,
                help='Seconds allowed for the collection of one scope and '
                     'period.'),
+    cfg.IntOpt('batch_points',
+               default=5000,
+               min=1,
+               help='Rated periods of one scope are stored together, in one '
+                    'transaction, until they hold this many points (or '
+                    'batch_periods periods): a backfill commits once per '
+                    'batch instead of once per period. A batch is stored '
+                    'entirely or not at all.'),
+    cfg.IntOpt('batch_periods',
+               default=24,
+               min=1,
+               help='Most periods of one scope stored in one transaction '
+                    '(see batch_points). 1 = one transaction per period.'),
 ]
 
 

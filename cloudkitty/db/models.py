@@ -26,6 +26,9 @@ NAMING_CONVENTION = {
 MODEL_MODULES = (
     'cloudkitty.db.models',
     'cloudkitty.storage.models',
+    'cloudkitty.rating.hashmap.models',
+    'cloudkitty.db.reprocessing',
+    'cloudkitty.rating.pyscripts.models',
 )
 
 

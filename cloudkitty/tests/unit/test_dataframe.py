@@ -67,3 +67,28 @@ def test_frame_round_trip_sorted_and_utc():
 def test_invalid_points_named(point):
     with pytest.raises(ValueError, match='point'):
         dataframe.DataPoint.from_dict(point)
+
+
+def test_point_make_and_pickle():
+    import pickle
+    point = dataframe.DataPoint('u', 2, 1, {'a': 1}, {'b': 2}, 'text')
+    clone = dataframe.DataPoint.make((point.unit, point.qty, D('4'),
+                                      point.groupby, point.metadata,
+                                      point.description))
+    assert clone.price == D(4) and clone.description == 'text'
+    assert clone != point and clone == point.with_price(D(4))
+    again = pickle.loads(pickle.dumps(point))
+    assert again == point and again.description == 'text'
+    with pytest.raises(AttributeError):
+        point.foo = 1
+
+
+def test_with_usage_keeps_period():
+    frame = dataframe.DataFrame('2026-11-01T00:00:00Z',
+                                '2026-11-01T01:00:00Z')
+    point = dataframe.DataPoint('u', 1)
+    other = frame.with_usage({'a': [point]})
+    assert other.start == frame.start and other.end == frame.end
+    assert other.usage['a'] == (point,)
+    with pytest.raises(TypeError):
+        other.usage['b'] = ()

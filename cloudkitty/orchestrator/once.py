@@ -1,0 +1,121 @@
+"""``cloudkitty-processor --once``: rate everything due, then exit.
+
+Runs the same rounds as the service, in the calling process (no fork, no
+sleep between periods), with the same tooz locks, so it is safe next to
+running processors: scopes they hold are left to them. A failing scope is
+retried :data:`ATTEMPTS` times with backoff; the exit status is 1 when a
+scope still failed (or the scopes could not be fetched), else 0.
+
+Progress goes to ``out`` (the terminal): one line per rated scope and a
+summary with points/s.
+"""
+
+import signal
+import threading
+import time
+
+from cloudkitty.orchestrator import processor as ck_processor
+
+#: attempts of a failing scope before --once gives up on it.
+ATTEMPTS = 3
+#: rounds a scope held by another processor is waited for.
+LOCKED_ROUNDS = 10
+
+
+class _Progress:
+    def __init__(self, out, quiet=False):
+        self.out = out
+        self.quiet = quiet
+        self.scopes = set()
+        self.periods = 0
+        self.points = 0
+        self.started = time.monotonic()
+        self.cpu_started = time.process_time()
+
+    def elapsed(self):
+        return max(time.monotonic() - self.started, 1e-9)
+
+    def scope_done(self, scope):
+        if not scope.periods:
+            return
+        self.scopes.add(scope.scope_id)
+        self.periods += scope.periods
+        self.points += scope.points
+        if not self.quiet:
+            self.out.write('scope %s: %d period(s), %d point(s) '
+                           '[%d scopes, %d points, %.0f points/s]\n' % (
+                               scope.scope_id, scope.periods, scope.points,
+                               len(self.scopes), self.points,
+                               self.points / self.elapsed()))
+            self.out.flush()
+
+
+def run_once(conf, out, until=None, processor=None, quiet=False):
+    """Rate every period due (starting before ``until`` if given).
+
+    :returns: the exit status (0 ok, 1 some scope failed).
+    """
+    stop = threading.Event()
+    previous = {}
+
+    def _stop(signum, frame):
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, _stop)
+    proc = processor or ck_processor.Processor(conf)
+    progress = _Progress(out, quiet)
+    failed = {}
+    locked_rounds = 0
+    fetch_error = None
+    try:
+        if processor is None:
+            proc.setup()
+        attempts = {}
+        while not stop.is_set():
+            result = proc.run_round(stop, until=until,
+                                    on_scope=progress.scope_done)
+            fetch_error = result.fetch_error
+            if fetch_error:
+                break
+            for scope_id in result.done:
+                failed.pop(scope_id, None)
+            for scope_id, reason in result.failed.items():
+                attempts[scope_id] = attempts.get(scope_id, 0) + 1
+                failed[scope_id] = reason
+            retry = [s for s in failed if attempts[s] < ATTEMPTS]
+            locked_rounds = locked_rounds + 1 if result.locked else 0
+            if not retry and (not result.locked
+                              or locked_rounds > LOCKED_ROUNDS):
+                if not (result.periods and not result.failed):
+                    break
+                # Progress was made: one more round picks up periods that
+                # became ready meanwhile (a long backfill crossing a
+                # period boundary).
+                continue
+            delay = ck_processor.SHORT_WAIT
+            next_retry = proc.backoff.next_attempt()
+            if retry and next_retry is not None:
+                delay = max(delay, next_retry - time.monotonic())
+            stop.wait(delay)
+    finally:
+        if processor is None:
+            proc.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    elapsed = progress.elapsed()
+    cpu = max(time.process_time() - progress.cpu_started, 1e-9)
+    out.write('Rated %d scope(s): %d period(s), %d point(s) in %.1f s '
+              '(%.0f points/s; %.1f s CPU, %.0f points/CPU-s); %d scope(s) '
+              'failed%s\n' % (
+                  len(progress.scopes), progress.periods, progress.points,
+                  elapsed, progress.points / elapsed, cpu,
+                  progress.points / cpu, len(failed),
+                  ', interrupted' if stop.is_set() else ''))
+    for scope_id, reason in sorted(failed.items()):
+        out.write('FAILED scope %s: %s\n' % (scope_id, reason))
+    if fetch_error:
+        out.write('FAILED to fetch the scopes: %s\n' % fetch_error)
+    out.flush()
+    return 1 if (failed or fetch_error) else 0

@@ -1,0 +1,121 @@
+"""Rounds over scopes: tooz locks (real file:// driver), backoff, --once."""
+
+import hashlib
+import io
+import types
+
+import pytest
+from tooz import coordination
+
+from cloudkitty.orchestrator import once
+from cloudkitty.orchestrator import processor as ck_processor
+from cloudkitty.tests.unit.orchestrator import test_worker as tw
+
+
+def test_lock_name_is_spec_sha256():
+    expected = hashlib.sha256(
+        b'cloudkitty-abc-gnocchi-keystone-project_id').hexdigest().encode()
+    assert ck_processor.lock_name('abc', 'gnocchi', 'keystone',
+                                  'project_id') == expected
+
+
+class Fetcher:
+    def __init__(self, scopes):
+        self.scopes = scopes
+
+    def get_scopes(self):
+        return list(self.scopes)
+
+
+@pytest.fixture
+def build(conf, tmp_path):
+    conf.set_override('first_period_start', tw.T0.isoformat(), 'collect')
+    conf.set_override('collector', 'file', 'collect')
+    conf.set_override('backend', 'file', 'fetcher')
+    conf.set_override('coordination_url', 'file://%s' % tmp_path,
+                      'orchestrator')
+    conf.set_override('connection', 'sqlite://', 'database')
+    from cloudkitty.common import messaging
+    messaging.register_opts(conf)
+    made = []
+
+    def _build(scopes, collector, now=tw.T0 + 5 * tw.H):
+        storage = tw.Storage()
+        comps = types.SimpleNamespace(
+            fetcher=Fetcher(scopes), collector=collector,
+            pipeline=tw.Pipeline(), storage=storage,
+            get_state=storage.get_state)
+        proc = ck_processor.Processor(conf, components=comps,
+                                      clock=lambda: now).setup()
+        made.append(proc)
+        return proc, storage
+    yield _build
+    for proc in made:
+        proc.close()
+
+
+def test_round_rates_all_scopes_and_backs_off_failures(build):
+    coll = tw.Collector({'cpu': None}, {('cpu', 'a', tw.T0): [1],
+                                        ('cpu', 'b', tw.T0): [2]},
+                        fail={('cpu', tw.T0 + tw.H)})
+    proc, storage = build(['a', 'b'], coll)
+    result = proc.run_round()
+    # Both scopes stored their first period then failed on the second.
+    assert sorted(result.failed) == ['a', 'b']
+    assert sorted(s for s, *_ in storage.pushed) == ['a', 'b']
+    again = proc.run_round()
+    assert sorted(again.waiting) == ['a', 'b'] and not again.failed
+    assert proc.backoff.failures('a') == 1
+
+
+def test_scope_locked_elsewhere_is_skipped(build, conf):
+    coll = tw.Collector({'cpu': None}, {})
+    proc, storage = build(['a', 'b'], coll)
+    other = coordination.get_coordinator(
+        conf.orchestrator.coordination_url, b'other')
+    other.start()
+    lock = other.get_lock(ck_processor.lock_name(
+        'a', 'file', 'file', 'project_id'))
+    assert lock.acquire(blocking=False)
+    try:
+        result = proc.run_round()
+        assert result.locked == ['a'] and result.done == ['b']
+        assert {s for s, *_ in storage.pushed} == {'b'}
+        assert proc.idle_wait(result) < 2
+    finally:
+        lock.release()
+        other.stop()
+    result = proc.run_round()
+    assert 'a' in result.done
+
+
+def test_idle_wait_until_next_boundary(build):
+    now = tw.T0 + 5 * tw.H + tw.H / 4
+    proc, _ = build([], tw.Collector({'cpu': None}, {}), now=now)
+    wait = proc.idle_wait(ck_processor.RoundResult())
+    assert wait == pytest.approx(45 * 60 + 1)
+
+
+def test_once_reports_and_exit_status(build):
+    coll = tw.Collector({'cpu': None}, {('cpu', 'a', tw.T0): [1, 1]},
+                        fail={('cpu', tw.T0 + 2 * tw.H)})
+    proc, storage = build(['a', 'b'], coll)
+    proc.backoff.base = 0.01
+    out = io.StringIO()
+    status = once.run_once(proc.conf, out, processor=proc)
+    text = out.getvalue()
+    assert status == 1
+    assert 'FAILED scope a' in text and 'FAILED scope b' in text
+    assert 'Rated 2 scope(s): 4 period(s), 2 point(s)' in text
+    # Each scope was tried ATTEMPTS times on the failing period.
+    failing = [c for c in coll.calls if c[1] == tw.T0 + 2 * tw.H]
+    assert len(failing) == 2 * once.ATTEMPTS
+
+
+def test_once_success(build):
+    coll = tw.Collector({'cpu': None}, {('cpu', 'a', tw.T0): [1]})
+    proc, storage = build(['a'], coll)
+    out = io.StringIO()
+    assert once.run_once(proc.conf, out, processor=proc) == 0
+    assert 'Rated 1 scope(s): 3 period(s), 1 point(s)' in out.getvalue()
+    assert 'failed' in out.getvalue()

@@ -1,0 +1,1 @@
+"""Benchmark modules of ``tools/bench.py`` (one module per area)."""
