@@ -27,6 +27,7 @@ MODEL_MODULES = (
     'cloudkitty.db.models',
     'cloudkitty.storage.models',
     'cloudkitty.rating.hashmap.models',
+    'cloudkitty.db.reprocessing',
 )
 
 
