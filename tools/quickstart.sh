@@ -16,6 +16,8 @@ if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ setup.cfg -nt "$s
     echo "Installing CloudKitty into $VENV ..."
     "$VENV/bin/pip" install -q --upgrade pip
     "$VENV/bin/pip" install -q -r requirements.txt
+    # The published client, for the commands the quick start suggests.
+    "$VENV/bin/pip" install -q "python-cloudkittyclient>=6.2.0"
     "$VENV/bin/pip" install -q --no-deps -e .
     touch "$stamp"
 fi

@@ -1,4 +1,5 @@
-"""FaultWrapper: every error leaves the API as a JSON fault body (§1.4).
+"""FaultWrapper: every error leaves the API as a JSON fault body (§1.4);
+under ``/v2`` the body is v2's ``{"message": ...}`` (v2 §1.4).
 
 Handlers already answer errors as ``{"faultcode", "faultstring",
 "debuginfo"}`` (:mod:`cloudkitty.api.expose`). Some errors are produced
@@ -21,6 +22,16 @@ def fault_body(status, message):
     return json.dumps({'faultcode': 'Client' if status < 500 else 'Server',
                        'faultstring': message,
                        'debuginfo': None}).encode('utf-8')
+
+
+#: /v2 errors are ``{"message": ...}`` with upstream's texts (v2 §1.2).
+V2_MESSAGES = {404: 'Not Found',
+               405: 'The method is not allowed for the requested URL.'}
+
+
+def _is_v2(environ):
+    path = environ.get('PATH_INFO', '')
+    return path == '/v2' or path.startswith('/v2/')
 
 
 class FaultWrapper:
@@ -60,10 +71,18 @@ class FaultWrapper:
                           environ.get('REQUEST_METHOD'),
                           environ.get('PATH_INFO'))
             return self._answer(start_response, 500, [],
-                                'Internal Server Error')
+                                'Internal Server Error', _is_v2(environ))
         code = captured['rewrite']
         headers = [(n, v) for n, v in captured['headers']
                    if n.lower() not in ('content-type', 'content-length')]
+        if _is_v2(environ):
+            if code == 405 and environ.get('REQUEST_METHOD') == 'GET':
+                # NOTE(ck): every /v2 resource answers GET; Pecan's 405
+                # for a GET means an unknown path there.
+                code = 404
+            return self._answer(start_response, code, headers,
+                                V2_MESSAGES.get(code) or self._message(
+                                    code, original), v2=True)
         return self._answer(start_response, code, headers,
                             self._message(code, original))
 
@@ -86,8 +105,9 @@ class FaultWrapper:
         return default
 
     @staticmethod
-    def _answer(start_response, code, headers, message):
-        body = fault_body(code, message)
+    def _answer(start_response, code, headers, message, v2=False):
+        body = (json.dumps({'message': message}).encode('utf-8') if v2
+                else fault_body(code, message))
         status = webob.Response(status=code).status
         start_response(status, headers + [
             ('Content-Type', 'application/json'),

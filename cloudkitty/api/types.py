@@ -269,6 +269,33 @@ class TextType(wtypes.UserType):
         return value
 
 
+class IntegerType(wtypes.UserType):
+    """A JSON integer (or integer text); ``1.5`` and booleans are refused.
+
+    Conversion errors are raised while the body is read, so they name the
+    body argument as WSME's ``int`` does (``invalid literal for int() with
+    base 10: 'high'``).
+    """
+
+    basetype = wtypes.text
+    name = 'integer'
+
+    def frombasetype(self, value):
+        if value is None:
+            return None
+        if isinstance(value, bool) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise ValueError("invalid literal for int() with base 10: '%s'"
+                             % (value,))
+        return int(value)
+
+    def validate(self, value):
+        return self.frombasetype(value)
+
+    def tobasetype(self, value):
+        return value
+
+
 class JsonType(wtypes.UserType):
     """Any JSON value (objects, lists, strings, numbers, booleans)."""
 
@@ -292,3 +319,4 @@ Boolean = BooleanType()
 Uuid = UuidType()
 Text = TextType()
 Json = JsonType()
+Integer = IntegerType()

@@ -27,6 +27,8 @@ MODEL_MODULES = (
     'cloudkitty.db.models',
     'cloudkitty.storage.models',
     'cloudkitty.rating.hashmap.models',
+    'cloudkitty.db.reprocessing',
+    'cloudkitty.rating.pyscripts.models',
 )
 
 

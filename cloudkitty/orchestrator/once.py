@@ -30,6 +30,7 @@ class _Progress:
         self.periods = 0
         self.points = 0
         self.started = time.monotonic()
+        self.cpu_started = time.process_time()
 
     def elapsed(self):
         return max(time.monotonic() - self.started, 1e-9)
@@ -104,10 +105,13 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     elapsed = progress.elapsed()
+    cpu = max(time.process_time() - progress.cpu_started, 1e-9)
     out.write('Rated %d scope(s): %d period(s), %d point(s) in %.1f s '
-              '(%.0f points/s); %d scope(s) failed%s\n' % (
+              '(%.0f points/s; %.1f s CPU, %.0f points/CPU-s); %d scope(s) '
+              'failed%s\n' % (
                   len(progress.scopes), progress.periods, progress.points,
-                  elapsed, progress.points / elapsed, len(failed),
+                  elapsed, progress.points / elapsed, cpu,
+                  progress.points / cpu, len(failed),
                   ', interrupted' if stop.is_set() else ''))
     for scope_id, reason in sorted(failed.items()):
         out.write('FAILED scope %s: %s\n' % (scope_id, reason))

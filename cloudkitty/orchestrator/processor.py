@@ -29,6 +29,7 @@ from tooz import coordination
 
 from cloudkitty import context as ck_context
 from cloudkitty.db import api as db_api
+from cloudkitty.orchestrator import reprocess
 from cloudkitty.orchestrator import rpc
 from cloudkitty.orchestrator import timing
 from cloudkitty.orchestrator import worker as ck_worker
@@ -181,6 +182,8 @@ class Processor:
                 except coordination.ToozError as err:
                     LOG.warning('Cannot release the lock of scope %s: %s',
                                 scope_id, err)
+        # NOTE(ck): reprocessing schedules (v2 API), same locks; see there.
+        reprocess.run_pending(self, stop)
         return result
 
     def _rate_scope(self, scope_id, stop, until, result, on_scope):

@@ -216,12 +216,15 @@ class Query:
                 if not n:
                     continue
                 key = tuple(row[:len(exprs) + len(extra)])
+                # NOTE(ck): "is None", not "or": Decimal zero is falsy
+                qty = dialects.ZERO if row[-2] is None else row[-2]
+                price = dialects.ZERO if row[-1] is None else row[-1]
                 entry = sums.get(key)
                 if entry is None:
-                    sums[key] = [row[-2] or 0, row[-1] or 0]
+                    sums[key] = [qty, price]
                 else:
-                    entry[0] = CTX.add(entry[0], row[-2] or 0)
-                    entry[1] = CTX.add(entry[1], row[-1] or 0)
+                    entry[0] = CTX.add(entry[0], qty)
+                    entry[1] = CTX.add(entry[1], price)
 
         time_exprs = [P.c.begin, P.c.end] if by_time else []
         _collect([p for _, p, _ in keyed], time_exprs,

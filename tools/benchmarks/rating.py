@@ -5,8 +5,10 @@ database through the DB layer, enable hashmap only, parse the usage of each
 size into frames (one per scope and period), then time the pipeline over
 every frame, rules already loaded. Parsing is timed separately. After
 parsing, ``gc.freeze()`` moves the parsed workload out of the collector's
-reach (a processor only holds one period at a time; without it, full
-collections over the whole held workload dominate and make runs bimodal).
+reach, and the timed runs keep the cyclic collector off, as :mod:`timeit`
+does: a processor holds one period at a time, while here every rated frame
+is kept, and collections over that growing heap would dominate (and make
+runs bimodal).
 
 ``frame-overhead``: what a frame costs besides pricing its points: a frame
 whose points have no hashmap service, an empty frame, and a refresh (the
@@ -68,15 +70,20 @@ def run_rating(args):
             return [(scope, pipe.rate(ctx, frame, scope))
                     for scope, frame in frames]
         rate_all()                      # warm the pricer caches
-        seconds, rated = common.repeat(rate_all, runs)
+        seconds, rated = common.repeat(rate_all, runs, no_gc=True)
         totals = bench_rules.totals(rated)
         del rated
-        common.report('rating hashmap %s' % size, {
-            'points': points, 'frames': len(frames),
-            'modules': pipe.active_modules,
-            'parse_s': round(parse_s, 3),
-            'total': str(totals['total']),
-            **common.summary(seconds, points)}, args.out)
+        figures = {'points': points, 'frames': len(frames),
+                   'modules': pipe.active_modules,
+                   'parse_s': round(parse_s, 3),
+                   'total': str(totals['total'])}
+        expected = common.expected(size)
+        if expected is not None:
+            # NOTE(ck): a fast wrong answer is not a result.
+            figures['matches_expected'] = not bench_rules.differences(
+                totals, expected['hashmap'])
+        figures.update(common.summary(seconds, points))
+        common.report('rating hashmap %s' % size, figures, args.out)
         del frames
         gc.unfreeze()
         gc.collect()

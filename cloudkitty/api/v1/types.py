@@ -46,7 +46,7 @@ class Module(wtypes.Base):
     description = wtypes.wsattr(wtypes.text)
     enabled = wtypes.wsattr(ck_types.Boolean)
     hot_config = wtypes.wsattr(ck_types.Boolean, name='hot-config')
-    priority = wtypes.wsattr(int)
+    priority = wtypes.wsattr(ck_types.Integer)
 
     @classmethod
     def sample(cls):

@@ -305,6 +305,7 @@ def create_threshold(context, level, cost, type=rules.FLAT, service_id=None,
     stored_level = objects.level(level)
     stored_cost = objects.cost(cost)
     objects.map_type(type)
+    tenant_id = tenant_id or None
     session = context.session
     queries.check_parents(session, service_id, field_id, group_id)
     _check_threshold_unique(session, None, stored_level, service_id,
@@ -335,6 +336,7 @@ def update_threshold(context, threshold_id, level=None, cost=None,
     stored_level = row.level if level is None else objects.level(level)
     stored_cost = row.cost if cost is None else objects.cost(cost)
     type = objects.map_type(type or rules.FLAT)
+    tenant_id = tenant_id or None
     if group_id:
         queries.group_row(session, group_id, errors.InvalidGroup)
     _check_threshold_unique(session, row.id, stored_level, row.service_id,

@@ -65,8 +65,19 @@ def factory({names}cache, miss, new, DP, bisect, M):
         pr = cache_get((), M) if {constant} else None
         if pr is M:
             pr = miss(())
-        if {constant} and pr is None:
-            return points
+        if {constant}:
+            if pr is None:
+                return points
+            if not pr[0] and pr[2] is None:
+                # one price per unit for every point: the commonest case
+                a = pr[1]
+                for pt in points:
+                    unit, q, p0, gb, md, d = pt
+                    price = a * q
+                    if p0:
+                        price = price + p0
+                    append(new(DP, (unit, q, price, gb, md, d)))
+                return out
         for pt in points:
             unit, q, p0, gb, md, d = pt{fetch}{lookup}
             if pr is None:

@@ -112,6 +112,8 @@ def create_mapping(context, cost, type=rules.FLAT, value=None,
     if field_id and not value:
         raise errors.ValueRequired()
     value = value or None
+    # NOTE(ck): an empty project id would make a rule no scope can match.
+    tenant_id = tenant_id or None
     session = context.session
     if field_id:
         queries.field_row(session, field_id, errors.InvalidField)

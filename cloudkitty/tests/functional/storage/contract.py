@@ -470,6 +470,17 @@ class StorageContract:
         assert backend.total(admin_context, '2025-01-01T09:00:00',
                              '2025-01-01T12:00:00') == expected
 
+    def test_zero_amounts(self, backend, admin_context):
+        backend.push(admin_context, 'S1', dataframe.DataFrame(
+            _dt('2025-01-01T10:00:00'), _dt('2025-01-01T11:00:00'),
+            {'cpu': [dataframe.DataPoint('u', 0, 0)]}))
+        for begin in ('2025-01-01', '2025-01-01T10:00:00'):
+            result = backend.summary(admin_context, begin, '2025-01-02',
+                                     groupby=['type'])
+            assert [(r.groups['type'], r.qty, r.price)
+                    for r in result.rows] == [('cpu', 0, 0)]
+            assert backend.total(admin_context, begin, '2025-01-02') == 0
+
     def test_amounts_beyond_the_scale_round_half_even(self, backend,
                                                       admin_context):
         backend.push(admin_context, 'S1', self._frame(

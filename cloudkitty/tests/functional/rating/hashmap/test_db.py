@@ -483,3 +483,11 @@ def test_every_write_bumps_the_generation(ctx, tree):
     before = modules.rules_generation(ctx)
     hashmap_db.create_mapping(ctx, 1, service_id=tree[0].service_id)
     assert modules.rules_generation(ctx) == before + 1
+
+
+def test_empty_tenant_is_no_tenant(ctx, tree):
+    mapping = hashmap_db.create_mapping(ctx, 1, service_id=tree[0].service_id,
+                                        tenant_id='')
+    threshold = hashmap_db.create_threshold(
+        ctx, 1, 1, service_id=tree[0].service_id, tenant_id='')
+    assert mapping.tenant_id is None and threshold.tenant_id is None
