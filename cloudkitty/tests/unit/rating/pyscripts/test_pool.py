@@ -321,3 +321,32 @@ def test_batches_spread_over_workers():
         assert len(pool.worker_pids()) == 2
     finally:
         pool.close()
+
+
+BAD_REPLIES = {
+    'not_a_list': 5,
+    'unknown_status': [7],
+    'bad_failure': [1, 'x', 3],
+    'short': [0, '2026-01-01T00:00:00+00:00'],
+    'bad_begin': [0, 'yesterday', '2026-01-01T01:00:00+00:00', [], 0],
+    'bad_index': [0, '2026-01-01T00:00:00+00:00',
+                  '2026-01-01T01:00:00+00:00', [['t', [99]]], 0],
+    'negative_index': [0, '2026-01-01T00:00:00+00:00',
+                       '2026-01-01T01:00:00+00:00', [['t', [-1]]], 0],
+    'bad_qty': [0, '2026-01-01T00:00:00+00:00', '2026-01-01T01:00:00+00:00',
+                [['t', [[-1, 'u', 'NaN', '0', {}, {}, None]]]], 0],
+    'bad_groupby': [0, '2026-01-01T00:00:00+00:00',
+                    '2026-01-01T01:00:00+00:00',
+                    [['t', [[-1, 'u', '1', '0', [], {}, None]]]], 0],
+    'bad_unit': [0, '2026-01-01T00:00:00+00:00', '2026-01-01T01:00:00+00:00',
+                 [['t', [[-1, 3, '1', '0', {}, {}, None]]]], 0],
+}
+
+
+@pytest.mark.parametrize('reply', BAD_REPLIES.values(),
+                         ids=BAD_REPLIES.keys())
+def test_untrusted_reply_is_validated(reply):
+    # A compromised worker can at worst fail its frame.
+    result = ck_pool.decode_frame(reply, make_frame())
+    assert isinstance(result, ck_pool.Failure)
+    assert result.script is None
