@@ -132,9 +132,10 @@ def test_memory_bombs(sandbox):
 
 def test_watchdog_kills_a_stalled_worker():
     sandbox = ck_pool.SandboxPool(cpu_time_limit=0.3, memory_limit_mb=192,
-                                  watchdog_grace=1)
+                                  watchdog_grace=30)
     try:
-        run1(sandbox, 'pass')
+        run1(sandbox, 'pass')   # started with a generous watchdog (load)
+        sandbox.watchdog_grace = 1
         pid, = sandbox.worker_pids()
         os.kill(pid, signal.SIGSTOP)
         try:
@@ -145,6 +146,7 @@ def test_watchdog_kills_a_stalled_worker():
             except ProcessLookupError:
                 pass
         assert message == 'wall-clock time limit exceeded (1.7s)'
+        sandbox.watchdog_grace = 30
         assert isinstance(run1(sandbox, 'pass'), dataframe.DataFrame)
         assert sandbox.worker_pids() != [pid]
     finally:
