@@ -15,6 +15,7 @@ import threading
 import time
 
 from cloudkitty.orchestrator import processor as ck_processor
+from cloudkitty.orchestrator import timing
 
 #: attempts of a failing scope before --once gives up on it.
 ATTEMPTS = 3
@@ -73,7 +74,11 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
         if processor is None:
             proc.setup()
         attempts = {}
+        anchor = None
         while not stop.is_set():
+            started = proc.clock()
+            if anchor is None:
+                anchor = timing.first_period_start(conf, started)
             result = proc.run_round(stop, until=until,
                                     on_scope=progress.scope_done)
             fetch_error = result.fetch_error
@@ -90,9 +95,13 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
                               or locked_rounds > LOCKED_ROUNDS):
                 if not (result.periods and not result.failed):
                     break
-                # Progress was made: one more round picks up periods that
-                # became ready meanwhile (a long backfill crossing a
-                # period boundary).
+                # NOTE(ck): a long backfill may cross a period boundary:
+                # periods that became ready meanwhile need one more round.
+                # Otherwise the round saw everything due.
+                period = conf.collect.period
+                if timing.boundary_index(started, anchor, period) == \
+                        timing.boundary_index(proc.clock(), anchor, period):
+                    break
                 continue
             delay = ck_processor.SHORT_WAIT
             next_retry = proc.backoff.next_attempt()

@@ -12,6 +12,7 @@ rates many frames with one sandbox round trip per batch, which is what
 makes scripts cheap enough for bulk rating.
 """
 
+import os
 import threading
 
 from oslo_log import log as logging
@@ -38,6 +39,7 @@ class PyScripts(rating.RatingProcessor):
         self._texts = {}
         self._generation = None
         self._pool = None
+        self._pool_pid = None
         self._lock = threading.Lock()
 
     # -- rules ---------------------------------------------------------
@@ -67,7 +69,12 @@ class PyScripts(rating.RatingProcessor):
 
     def _get_pool(self):
         with self._lock:
+            if self._pool is not None and self._pool_pid != os.getpid():
+                # NOTE(ck): forked (cotyledon, uwsgi): the workers and their
+                # pipes belong to the parent; this process starts its own.
+                self._pool = None
             if self._pool is None:
+                self._pool_pid = os.getpid()
                 opts = self.conf.pyscripts
                 self._pool = ck_pool.SandboxPool(
                     cpu_time_limit=opts.cpu_time_limit,

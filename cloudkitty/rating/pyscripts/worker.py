@@ -100,8 +100,13 @@ def _encode(obj):
     return ''.join(_ENCODER(obj, 0))
 
 
+_Decimal = decimal.Decimal
+
+
 def _to_decimal(value, what):
-    if type(value) is decimal.Decimal:
+    if type(value) is _Decimal:
+        if not value.is_finite():
+            raise ValueError('%s: not a finite number: %r' % (what, value))
         return value
     if isinstance(value, bool) or value is None:
         raise ValueError('%s: not a number: %r' % (what, value))
@@ -157,9 +162,29 @@ def validate(out, index):
         if not isinstance(entries, list | tuple):
             raise ValueError('data["usage"][%r] must be a list' % (mtype,))
         records = []
+        append = records.append
         for n, point in enumerate(entries):
+            # NOTE(ck): fast path for the usual shape (exact types, Decimal
+            # numbers); anything else takes the checking path.
+            if type(point) is dict:
+                vol = point.get('vol')
+                rating = point.get('rating')
+                groupby = point.get('groupby')
+                metadata = point.get('metadata')
+                if (type(vol) is dict and type(rating) is dict
+                        and type(groupby) is dict and type(metadata) is dict):
+                    unit = vol.get('unit')
+                    qty = vol.get('qty')
+                    price = rating.get('price')
+                    if (type(unit) is str and type(qty) is _Decimal
+                            and type(price) is _Decimal and qty.is_finite()
+                            and price.is_finite()
+                            and 'description' not in point):
+                        append((index.get(id(point), -1), unit, qty, price,
+                                groupby, metadata, None))
+                        continue
             try:
-                records.append(_point_record(point, index))
+                append(_point_record(point, index))
             except ValueError as err:
                 raise ValueError('data["usage"][%r][%d]: %s' % (mtype, n, err))
         result.append((mtype, records))

@@ -3,10 +3,10 @@
 Two processor processes (one ``cloudkitty-processor`` with
 ``max_workers=2``) rate a feed of 1-second periods as they become due,
 with hashmap pricing instances at 1 per unit. The test then disables
-hashmap (the module layer the v1 API calls) and broadcasts the change with
-:func:`cloudkitty.common.messaging.notify_rules_changed` (what the API
-calls after a write). Both processes must log the notification, and every
-period starting after it was received must be priced without hashmap.
+hashmap with ``PUT /v1/rating/modules/hashmap`` on the real v1 API, which
+broadcasts the change (``notify_rules_changed``) over the same RabbitMQ.
+Both processes must log the notification, and every period starting
+after it was received must be priced without hashmap.
 """
 
 import datetime
@@ -15,6 +15,7 @@ import json
 import re
 
 import pytest
+import webob
 
 from cloudkitty.common import messaging
 from cloudkitty.tests.functional.orchestrator import services
@@ -86,11 +87,19 @@ def test_rule_change_reaches_running_processors(conf, pg_db, admin_context,
         workload.wait_for_states(admin_context, SCOPES,
                                  first + datetime.timedelta(seconds=3),
                                  timeout=30, procs=[proc])
+        # The API, configured with the same bus, disables hashmap; the
+        # write itself broadcasts the change.
         messaging.register_opts(conf)
         conf.set_override('transport_url', url)
-        # What PUT /v1/rating/modules/hashmap does, then its broadcast.
-        modules.update_module(admin_context, conf, 'hashmap', enabled=False)
-        assert messaging.notify_rules_changed(conf) is True
+        conf.set_override('auth_strategy', 'noauth')
+        from cloudkitty.api import app as api_app
+        req = webob.Request.blank('/v1/rating/modules/hashmap',
+                                  method='PUT')
+        req.headers['Content-Type'] = 'application/json'
+        req.body = json.dumps({'module_id': 'hashmap', 'enabled': False,
+                               'priority': 1}).encode()
+        resp = req.get_response(api_app.setup_app(conf))
+        assert resp.status_int == 302, resp.text  # spec §3.2.4
         workload.wait_for_states(
             admin_context, SCOPES,
             first + datetime.timedelta(seconds=PERIODS - 1), timeout=40,

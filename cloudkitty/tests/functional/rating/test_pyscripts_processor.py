@@ -2,6 +2,8 @@
 
 import datetime
 import decimal
+import json
+import os
 
 import pytest
 
@@ -143,3 +145,28 @@ def test_updated_script_text_is_used(sqlite_db, processor, ctx):
         'name': 's', 'data': DOUBLE.replace('* 2', '* 5')})
     processor.reload(ctx)
     assert price(processor.process(frame(start=at), 'p', at)) == [D(15)]
+
+
+def test_forked_child_uses_its_own_workers(sqlite_db, processor, ctx):
+    ps_db.create_script(ctx, 's', DOUBLE, start=PAST, force=True)
+    processor.reload(ctx)
+    assert price(processor.process(frame(), 'p', AT)) == [D(6)]
+    parent_workers = processor._get_pool().worker_pids()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: rate, report its worker pids, exit at once
+        try:
+            result = price(processor.process(frame(), 'p', AT))
+            pids = processor._get_pool().worker_pids()
+            os.write(write_end, json.dumps(
+                [[str(r) for r in result], pids]).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as reader:
+        text = reader.read()
+    os.waitpid(pid, 0)
+    child_result, child_workers = json.loads(text)
+    assert child_result == ['6']
+    assert child_workers and set(child_workers).isdisjoint(parent_workers)
+    assert price(processor.process(frame(), 'p', AT)) == [D(6)]

@@ -125,7 +125,7 @@ def test_memory_bombs(sandbox):
     assert failure(sandbox, 'x = "a" * (2 ** 40)') == (
         'memory limit exceeded (192 MiB)')
     assert failure(sandbox, 'x = []\nwhile True:\n'
-                            '    x.append("y" * 10 ** 6)\n') == (
+                            '    x.append("y" * 10 ** 7)\n') == (
         'memory limit exceeded (192 MiB)')
     assert isinstance(run1(sandbox, 'pass'), dataframe.DataFrame)
 
@@ -193,6 +193,9 @@ INVALID_OUTPUTS = {
                    'rating.price: not a number'),
     'nan_price': ('data["usage"]["instance"][0]["rating"]["price"] = '
                   'float("nan")', 'not a finite number'),
+    'decimal_nan_qty': ('import decimal\n'
+                        'data["usage"]["instance"][0]["vol"]["qty"] = '
+                        'decimal.Decimal("NaN")', 'not a finite number'),
     'unit_not_str': ('data["usage"]["instance"][0]["vol"]["unit"] = 1',
                      'vol.unit must be a string'),
     'groupby_not_dict': ('data["usage"]["instance"][0]["groupby"] = None',
