@@ -78,7 +78,7 @@ class DecimalType(wtypes.UserType):
 
     :param places: render with exactly this many fractional digits (hashmap
         ``cost`` 28, ``level`` 8); None renders a plain normalized decimal.
-    :param max_digits: largest number of integer digits accepted.
+    :param max_int_digits: largest number of integer digits accepted.
     """
 
     basetype = wtypes.text
@@ -98,10 +98,9 @@ class DecimalType(wtypes.UserType):
             result = value
         else:
             result = to_decimal(value)
-        if self.places is not None:
-            result = result.quantize(decimal.Decimal(1).scaleb(-self.places),
-                                     rounding=decimal.ROUND_HALF_EVEN,
-                                     context=DECIMAL_CONTEXT)
+        # NOTE(ck): ``places`` only shapes the output; the value is kept as
+        # sent (the domain quantizes it to its column and quotes it as sent
+        # in messages).
         if self.max_int_digits is not None:
             if abs(result) >= decimal.Decimal(10) ** self.max_int_digits:
                 raise ValueError('Value should have at most %d integer '

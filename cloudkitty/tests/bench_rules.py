@@ -83,8 +83,21 @@ def _hashmap(context, conf, request, body):
     raise ValueError('unknown hashmap request %s' % request['path'])
 
 
+def _pyscripts(context, conf, request, body):
+    from cloudkitty.rating.pyscripts import db as pyscripts_db
+    if not request['path'].rstrip('/').endswith('/scripts'):
+        raise ValueError('unknown pyscripts request %s' % request['path'])
+    force = str((request.get('query') or {}).get('force', '')).lower() in (
+        'true', '1', 'yes')
+    return pyscripts_db.create_script(
+        context, body['name'], body.get('data'), start=body.get('start'),
+        end=body.get('end'), description=body.get('description'),
+        force=force)
+
+
 # part of rules.json -> handler(context, conf, request, resolved body)
-HANDLERS = {'modules': _modules, 'hashmap': _hashmap}
+HANDLERS = {'modules': _modules, 'hashmap': _hashmap,
+            'pyscripts': _pyscripts}
 
 
 def load_rules(context, conf, parts=('modules', 'hashmap'), path=None):

@@ -113,7 +113,8 @@ def delete_service(context, service_id):
 def list_fields(context, service_id):
     """Fields of a service (unknown service: empty list)."""
     return [objects.field_of(row) for row in context.session.scalars(
-        sa.select(F).where(F.service_id == service_id).order_by(F.id))]
+        sa.select(F).where(F.service_id == str(service_id))
+        .order_by(F.id))]
 
 
 @db_api.context_manager.reader
@@ -250,8 +251,7 @@ def list_thresholds(context, service_id=None, field_id=None, group_id=None,
 
 
 def _threshold_row(session, threshold_id):
-    row = session.scalars(sa.select(TH).where(
-        TH.threshold_id == threshold_id)).first() if threshold_id else None
+    row = queries.lookup(session, TH.threshold_id, threshold_id)
     if row is None:
         raise errors.NoSuchThreshold(uuid=threshold_id)
     return row

@@ -137,8 +137,7 @@ def create_mapping(context, cost, type=rules.FLAT, value=None,
 
 
 def _live_row(session, mapping_id):
-    row = session.scalars(sa.select(MP).where(
-        MP.mapping_id == mapping_id)).first() if mapping_id else None
+    row = queries.lookup(session, MP.mapping_id, mapping_id)
     if row is None or row.deleted is not None:
         raise errors.NoSuchMapping(uuid=mapping_id)
     return row
@@ -207,8 +206,7 @@ def get_mapping(context, mapping_id):
 
     :raises errors.NoSuchMapping:
     """
-    row = context.session.scalars(sa.select(MP).where(
-        MP.mapping_id == mapping_id)).first() if mapping_id else None
+    row = queries.lookup(context.session, MP.mapping_id, mapping_id)
     if row is None:
         raise errors.NoSuchMapping(uuid=mapping_id)
     return objects.mapping_of(row)

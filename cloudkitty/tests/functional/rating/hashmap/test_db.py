@@ -491,3 +491,16 @@ def test_empty_tenant_is_no_tenant(ctx, tree):
     threshold = hashmap_db.create_threshold(
         ctx, 1, 1, service_id=tree[0].service_id, tenant_id='')
     assert mapping.tenant_id is None and threshold.tenant_id is None
+
+
+def test_odd_ids_are_just_unknown(ctx, tree):
+    for bad in (42, None, '', 1.5):
+        with pytest.raises(hashmap_db.NoSuchService):
+            hashmap_db.get_service(ctx, bad)
+        with pytest.raises(hashmap_db.NoSuchMapping):
+            hashmap_db.get_mapping(ctx, bad)
+        with pytest.raises(hashmap_db.NoSuchThreshold):
+            hashmap_db.delete_threshold(ctx, bad)
+    assert hashmap_db.list_fields(ctx, 42) == []
+    assert hashmap_db.list_mappings(ctx, service_id=42) == []
+    assert hashmap_db.list_thresholds(ctx, group_id=42) == []
