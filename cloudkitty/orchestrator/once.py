@@ -116,7 +116,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
     elapsed = progress.elapsed()
     cpu = max(time.process_time() - progress.cpu_started, 1e-9)
     out.write('Rated %d scope(s): %d period(s), %d point(s) in %.1f s '
-              '(%.0f points/s; %.1f s CPU, %.0f points/CPU-s); %d scope(s) '
+              '(%.0f points/s; %.2f s CPU, %.0f points/CPU-s); %d scope(s) '
               'failed%s\n' % (
                   len(progress.scopes), progress.periods, progress.points,
                   elapsed, progress.points / elapsed, cpu,
