@@ -65,7 +65,9 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, _stop)
-    proc = processor or ck_processor.Processor(conf)
+    # NOTE(ck): no RPC listener: a backfill refreshes its rules before
+    # each batch, and must not depend on the message bus being up.
+    proc = processor or ck_processor.Processor(conf, listen=False)
     progress = _Progress(out, quiet)
     failed = {}
     locked_rounds = 0
