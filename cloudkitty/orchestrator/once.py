@@ -127,6 +127,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
     for scope_id, reason in sorted(failed.items()):
         out.write('FAILED scope %s: %s\n' % (scope_id, reason))
     if fetch_error:
-        out.write('FAILED to fetch the scopes: %s\n' % fetch_error)
+        out.write('FAILED round (scopes or locks unavailable): %s\n'
+                  % fetch_error)
     out.flush()
     return 1 if (failed or fetch_error) else 0

@@ -172,8 +172,17 @@ class Processor:
             if self.backoff.waiting(scope_id, time.monotonic()):
                 result.waiting.append(scope_id)
                 continue
-            lock = self._lock(scope_id)
-            if not lock.acquire(blocking=False):
+            try:
+                lock = self._lock(scope_id)
+                acquired = lock.acquire(blocking=False)
+            except coordination.ToozError as err:
+                # NOTE(ck): without the coordination backend no scope can
+                # be rated safely: end the round, retry after a short wait.
+                LOG.error('Coordination backend unavailable (%s): round '
+                          'aborted', err)
+                result.fetch_error = 'coordination: %s' % err
+                break
+            if not acquired:
                 LOG.debug('Scope %s is being rated by another processor',
                           scope_id)
                 result.locked.append(scope_id)
