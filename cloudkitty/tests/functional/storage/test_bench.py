@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 from cloudkitty.tests import bench_rules
 
@@ -15,9 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))))
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(
-    bench_rules.bench_dir(), 'gen_usage.py')), reason='no bench workload')
 def test_storage_benchmark_runs(tmp_path):
+    bench_rules.require_bench_dir()
     env = dict(os.environ, CK_BENCH_CACHE=str(tmp_path))
     result = subprocess.run(
         [sys.executable, os.path.join(ROOT, 'tools', 'bench.py'), 'storage',
