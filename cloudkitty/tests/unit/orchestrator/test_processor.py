@@ -156,3 +156,16 @@ def test_once_single_round_when_no_boundary_crossed(build):
     proc.run_round = run_round
     assert once.run_once(proc.conf, io.StringIO(), processor=proc) == 0
     assert len(rounds) == 1
+
+
+def test_coordination_failure_aborts_the_round(build):
+    coll = tw.Collector({'cpu': None}, {})
+    proc, storage = build(['a', 'b'], coll)
+
+    def broken(scope_id):
+        raise coordination.ToozConnectionError('redis down')
+    proc._lock = broken
+    result = proc.run_round()
+    assert 'redis down' in result.fetch_error
+    assert storage.pushed == [] and result.done == []
+    assert proc.idle_wait(result) <= 10
