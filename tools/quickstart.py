@@ -203,6 +203,10 @@ def main():
     parser.add_argument('--no-serve', action='store_true',
                         help='Stop after the catch-up (for scripts).')
     args = parser.parse_args()
+    # NOTE(ck): futurist imports eventlet, which warns on import that it is
+    # deprecated; CloudKitty does not use it, and a newcomer's terminal is
+    # no place for that warning.
+    os.environ.setdefault('PYTHONWARNINGS', 'ignore')
     qs_dir = os.path.abspath(args.dir)
     os.makedirs(qs_dir, exist_ok=True)
     feed, start = _feed(qs_dir, args.days)

@@ -78,7 +78,7 @@ class DecimalType(wtypes.UserType):
 
     :param places: render with exactly this many fractional digits (hashmap
         ``cost`` 28, ``level`` 8); None renders a plain normalized decimal.
-    :param max_digits: largest number of integer digits accepted.
+    :param max_int_digits: largest number of integer digits accepted.
     """
 
     basetype = wtypes.text
@@ -98,10 +98,9 @@ class DecimalType(wtypes.UserType):
             result = value
         else:
             result = to_decimal(value)
-        if self.places is not None:
-            result = result.quantize(decimal.Decimal(1).scaleb(-self.places),
-                                     rounding=decimal.ROUND_HALF_EVEN,
-                                     context=DECIMAL_CONTEXT)
+        # NOTE(ck): ``places`` only shapes the output; the value is kept as
+        # sent (the domain quantizes it to its column and quotes it as sent
+        # in messages).
         if self.max_int_digits is not None:
             if abs(result) >= decimal.Decimal(10) ** self.max_int_digits:
                 raise ValueError('Value should have at most %d integer '
@@ -269,6 +268,33 @@ class TextType(wtypes.UserType):
         return value
 
 
+class IntegerType(wtypes.UserType):
+    """A JSON integer (or integer text); ``1.5`` and booleans are refused.
+
+    Conversion errors are raised while the body is read, so they name the
+    body argument as WSME's ``int`` does (``invalid literal for int() with
+    base 10: 'high'``).
+    """
+
+    basetype = wtypes.text
+    name = 'integer'
+
+    def frombasetype(self, value):
+        if value is None:
+            return None
+        if isinstance(value, bool) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise ValueError("invalid literal for int() with base 10: '%s'"
+                             % (value,))
+        return int(value)
+
+    def validate(self, value):
+        return self.frombasetype(value)
+
+    def tobasetype(self, value):
+        return value
+
+
 class JsonType(wtypes.UserType):
     """Any JSON value (objects, lists, strings, numbers, booleans)."""
 
@@ -292,3 +318,4 @@ Boolean = BooleanType()
 Uuid = UuidType()
 Text = TextType()
 Json = JsonType()
+Integer = IntegerType()

@@ -84,6 +84,9 @@ class BaseCollector(abc.ABC):
     collector_name = None
     #: voluptuous mapping validating (and defaulting) ``extra_args``.
     extra_args_schema = {}
+    #: True when ``retrieve`` waits on the network: the processor then
+    #: collects the metrics of a period in parallel threads.
+    io_bound = True
 
     def __init__(self, conf, metrics=None):
         self.conf = conf

@@ -35,6 +35,8 @@ class FileCollector(collector.BaseCollector):
     """Collector reading ``[collector_file] path``."""
 
     collector_name = 'file'
+    # NOTE(ck): parsing is CPU work under the GIL: threads would not help.
+    io_bound = False
     extra_args_schema = {
         vol.Optional('service'): vol.All(str, vol.Length(min=1)),
     }

@@ -28,6 +28,7 @@ MODEL_MODULES = (
     'cloudkitty.storage.models',
     'cloudkitty.rating.hashmap.models',
     'cloudkitty.db.reprocessing',
+    'cloudkitty.rating.pyscripts.models',
 )
 
 

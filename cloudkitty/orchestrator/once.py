@@ -15,6 +15,7 @@ import threading
 import time
 
 from cloudkitty.orchestrator import processor as ck_processor
+from cloudkitty.orchestrator import timing
 
 #: attempts of a failing scope before --once gives up on it.
 ATTEMPTS = 3
@@ -30,6 +31,7 @@ class _Progress:
         self.periods = 0
         self.points = 0
         self.started = time.monotonic()
+        self.cpu_started = time.process_time()
 
     def elapsed(self):
         return max(time.monotonic() - self.started, 1e-9)
@@ -63,7 +65,9 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, _stop)
-    proc = processor or ck_processor.Processor(conf)
+    # NOTE(ck): no RPC listener: a backfill refreshes its rules before
+    # each batch, and must not depend on the message bus being up.
+    proc = processor or ck_processor.Processor(conf, listen=False)
     progress = _Progress(out, quiet)
     failed = {}
     locked_rounds = 0
@@ -72,7 +76,11 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
         if processor is None:
             proc.setup()
         attempts = {}
+        anchor = None
         while not stop.is_set():
+            started = proc.clock()
+            if anchor is None:
+                anchor = timing.first_period_start(conf, started)
             result = proc.run_round(stop, until=until,
                                     on_scope=progress.scope_done)
             fetch_error = result.fetch_error
@@ -89,9 +97,13 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
                               or locked_rounds > LOCKED_ROUNDS):
                 if not (result.periods and not result.failed):
                     break
-                # Progress was made: one more round picks up periods that
-                # became ready meanwhile (a long backfill crossing a
-                # period boundary).
+                # NOTE(ck): a long backfill may cross a period boundary:
+                # periods that became ready meanwhile need one more round.
+                # Otherwise the round saw everything due.
+                period = conf.collect.period
+                if timing.boundary_index(started, anchor, period) == \
+                        timing.boundary_index(proc.clock(), anchor, period):
+                    break
                 continue
             delay = ck_processor.SHORT_WAIT
             next_retry = proc.backoff.next_attempt()
@@ -104,14 +116,18 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     elapsed = progress.elapsed()
+    cpu = max(time.process_time() - progress.cpu_started, 1e-9)
     out.write('Rated %d scope(s): %d period(s), %d point(s) in %.1f s '
-              '(%.0f points/s); %d scope(s) failed%s\n' % (
+              '(%.0f points/s; %.2f s CPU, %.0f points/CPU-s); %d scope(s) '
+              'failed%s\n' % (
                   len(progress.scopes), progress.periods, progress.points,
-                  elapsed, progress.points / elapsed, len(failed),
+                  elapsed, progress.points / elapsed, cpu,
+                  progress.points / cpu, len(failed),
                   ', interrupted' if stop.is_set() else ''))
     for scope_id, reason in sorted(failed.items()):
         out.write('FAILED scope %s: %s\n' % (scope_id, reason))
     if fetch_error:
-        out.write('FAILED to fetch the scopes: %s\n' % fetch_error)
+        out.write('FAILED round (scopes or locks unavailable): %s\n'
+                  % fetch_error)
     out.flush()
     return 1 if (failed or fetch_error) else 0

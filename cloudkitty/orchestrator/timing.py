@@ -85,6 +85,17 @@ def ready_at(start, period, wait_periods):
     return max(start + wait_periods * length, start + length)
 
 
+def boundary_index(now, anchor, period):
+    """Number of period boundaries (counted from ``anchor``) up to ``now``.
+
+    Readiness only changes when ``now`` crosses a boundary (periods start
+    on them), so two instants with the same index see the same ready
+    periods.
+    """
+    return (aware(now) - aware(anchor)) // datetime.timedelta(
+        seconds=period)
+
+
 class Backoff:
     """Exponential backoff per key (a scope): ``base * 2**(failures-1)``
     seconds, capped at ``cap``.

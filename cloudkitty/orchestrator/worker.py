@@ -237,13 +237,16 @@ class Worker:
                     batch.flush(mark_empty=True)
                 else:
                     batch.add(frame)
+                status, period = self._advance(start)
+                if period is not None and until is not None \
+                        and period[0] >= until:
+                    period = None
                 if batch.full():
                     batch.flush()
-                    # The state may have been changed meanwhile (v2 scope
-                    # API: reset, deactivation): follow the stored one.
-                    status, period = self._next(scope_id)
-                    continue
-                status, period = self._advance(start)
+                    if period is not None:
+                        # The state may have been changed meanwhile (v2
+                        # scope API: reset, deactivation): follow it.
+                        status, period = self._next(scope_id)
         except ScopeFailed as err:
             batch.flush()
             err.result = result

@@ -73,8 +73,16 @@ def insert_points(session, dialect, rows):
         if dialect == 'postgresql':
             cursor.copy_expert(_COPY, _copy_text(rows))
         elif dialect == 'sqlite':
-            stamp = sa.DateTime().dialect_impl(
+            process = sa.DateTime().dialect_impl(
                 session.bind.dialect).bind_processor(session.bind.dialect)
+            stamps = {}
+
+            def stamp(value):
+                # NOTE(ck): the rows of a frame share their period
+                text = stamps.get(value)
+                if text is None:
+                    text = stamps[value] = process(value)
+                return text
             cursor.executemany(_INSERT_SQLITE, [
                 (r[0], stamp(r[1]), stamp(r[2]), r[3], r[4],
                  format(r[5], 'f'), format(r[6], 'f'), r[7], r[8])
@@ -88,10 +96,38 @@ def insert_points(session, dialect, rows):
 _COMPILED = {}
 
 
+def _executemany(session, stmt, rows, cache_key):
+    """``executemany`` of the compiled ``stmt`` on the DBAPI cursor, with
+    the columns' own bind processors applied (SQLite, MariaDB)."""
+    dialect = session.bind.dialect
+    columns = list(rows[0])
+    key = (cache_key, tuple(columns), dialect.name)
+    plan = _COMPILED.get(key)
+    if plan is None:
+        compiled = stmt.values({c: sa.bindparam(c) for c in columns}).compile(
+            dialect=dialect)
+        table = stmt.table
+        processors = {c: table.c[c].type.dialect_impl(dialect)
+                      .bind_processor(dialect) for c in columns}
+        names = compiled.positiontup if compiled.positional else None
+        plan = _COMPILED[key] = (compiled.string, processors, names)
+    sql, processors, names = plan
+    params = []
+    for row in rows:
+        values = {c: (p(row[c]) if p is not None else row[c])
+                  for c, p in processors.items()}
+        params.append(tuple(values[n] for n in names) if names else values)
+    cursor = _cursor(session)
+    try:
+        cursor.executemany(sql, params)
+    finally:
+        cursor.close()
+
+
 def execute_upsert(session, dialect, stmt, rows, cache_key):
     """Run the single-row upsert ``stmt`` for every dict of ``rows``."""
     if dialect != 'postgresql':
-        session.execute(stmt, rows)
+        _executemany(session, stmt, rows, cache_key)
         return
     from psycopg2 import extras
     columns = list(rows[0])

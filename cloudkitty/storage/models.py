@@ -12,6 +12,11 @@
     the sums of quantity and price, and the latest period end seen in the
     bucket. Reports over whole days read it instead of the points (see
     :mod:`cloudkitty.storage.queries` for how windows are split).
+
+``storage_monthly``
+    The same per UTC month (``day`` = first day of the month), so that a
+    month-long report reads one row per scope and type whatever the
+    number of points.
 """
 
 import decimal
@@ -88,16 +93,7 @@ class StoragePoint(models.Base):
     meta = sa.Column('metadata', sa.Text, nullable=False)
 
 
-class StorageDaily(models.Base):
-    """Daily rollup of storage_points (see the module docstring)."""
-
-    __tablename__ = 'storage_daily'
-    __table_args__ = (
-        sa.PrimaryKeyConstraint('scope_id', 'day', 'type',
-                                name='pk_storage_daily'),
-        sa.Index('storage_daily_day_idx', 'day'),
-    )
-
+class _RollupColumns:
     scope_id = sa.Column(sa.String(255), nullable=False)
     day = sa.Column(sa.Date, nullable=False)
     type = sa.Column(sa.String(255), nullable=False)
@@ -107,5 +103,28 @@ class StorageDaily(models.Base):
     max_end = sa.Column(sa.DateTime, nullable=False)
 
 
+class StorageDaily(_RollupColumns, models.Base):
+    """Daily rollup of storage_points (see the module docstring)."""
+
+    __tablename__ = 'storage_daily'
+    __table_args__ = (
+        sa.PrimaryKeyConstraint('scope_id', 'day', 'type',
+                                name='pk_storage_daily'),
+        sa.Index('storage_daily_day_idx', 'day'),
+    )
+
+
+class StorageMonthly(_RollupColumns, models.Base):
+    """Monthly rollup of storage_points (``day``: first of the month)."""
+
+    __tablename__ = 'storage_monthly'
+    __table_args__ = (
+        sa.PrimaryKeyConstraint('scope_id', 'day', 'type',
+                                name='pk_storage_monthly'),
+        sa.Index('storage_monthly_day_idx', 'day'),
+    )
+
+
 points = StoragePoint.__table__
 daily = StorageDaily.__table__
+monthly = StorageMonthly.__table__

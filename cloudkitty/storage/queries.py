@@ -3,8 +3,9 @@
 A :class:`Query` holds one request's window and filters. Sums are read
 from two sources and added up in Python (exact decimals):
 
-* ``storage_daily`` for the whole UTC days inside the window whose buckets
-  are known to be entirely in it;
+* ``storage_monthly`` for the whole UTC months, and ``storage_daily`` for
+  the other whole UTC days, inside the window whose buckets are known to be
+  entirely in it;
 * ``storage_points`` for the rest (window edges, days the rollup cannot
   vouch for, and any query the rollup cannot answer: filters or groupings
   on other attributes than the type and the scope, or ``time`` grouping).
@@ -20,17 +21,20 @@ points.
 
 import datetime
 import json
+import operator
 
 import sqlalchemy as sa
 
 from cloudkitty import storage
 from cloudkitty.storage import dialects
 from cloudkitty.storage import models
+from cloudkitty.storage import rollup
 from cloudkitty.storage import window as st_window
 
 CTX = dialects.CTX
 P = models.points
 D = models.daily
+M = models.monthly
 
 
 def periods_filter(periods):
@@ -137,36 +141,59 @@ class Query:
                 dialects.json_text(dialect, P.c.metadata, key).in_(values)))
         return conds
 
-    def _rollup_days(self, session, dialect, usable):
-        """``(first, end)`` days answered by the rollup, or None."""
+    def _rollup(self, session, names, aggregates, usable):
+        """Run the rollup part of a query.
+
+        Whole months inside the rollup days are read from
+        ``storage_monthly``, the other days from ``storage_daily``.
+
+        :param names: group columns (``scope_id``, ``type``).
+        :param aggregates: ``f(table) -> [aggregate expressions]``.
+        :returns: ``(rows, days)``; rows hold the group columns then the
+            aggregates; ``days`` = ``(first, end)`` days the rows cover,
+            None (and no rows) when the rollup cannot help.
+
+        NOTE(ck): for the v1 rule, the first day whose bucket ends after
+        the window is found by an extra aggregate of the same queries; in
+        the rare case there is one, the queries run again without the
+        days from it on (they are read from the points).
+        """
         if not usable or self.attrs:
-            return None
+            return [], None
         first = st_window.ceil_day(self.begin)
         last = st_window.floor_day(self.end)
-        if first >= last:
-            return None
-        if self.window == storage.WINDOW_V1:
-            bad = session.execute(
-                sa.select(sa.func.min(D.c.day)).where(
-                    D.c.day >= first, D.c.day < last, D.c.n > 0,
-                    D.c.max_end > self.end, *self._common(D))).scalar()
-            if bad is not None:
-                if isinstance(bad, str):
-                    bad = datetime.date.fromisoformat(bad)
-                last = bad
-            if first >= last:
-                return None
-        return first, last
-
-    def _sources(self, session, dialect, usable):
-        """``(point conditions, rollup conditions or None)``."""
-        days = self._rollup_days(session, dialect, usable)
-        conds = self._point_conds(dialect, days)
-        if days is None:
-            return conds, None
-        rollup = [D.c.day >= days[0], D.c.day < days[1], D.c.n > 0]
-        rollup.extend(self._common(D))
-        return conds, rollup
+        check = self.window == storage.WINDOW_V1
+        while first < last:
+            month_lo = (first if first.day == 1
+                        else rollup.next_month(rollup.month_of(first)))
+            month_hi = rollup.month_of(last)
+            if month_lo < month_hi:
+                parts = [(M, [sa.and_(M.c.day >= month_lo,
+                                      M.c.day < month_hi)]),
+                         (D, [sa.or_(
+                             sa.and_(D.c.day >= first, D.c.day < month_lo),
+                             sa.and_(D.c.day >= month_hi, D.c.day < last))])]
+            else:
+                parts = [(D, [D.c.day >= first, D.c.day < last])]
+            rows, bad = [], []
+            for table, conds in parts:
+                exprs = [table.c[name] for name in names]
+                extra = [sa.func.min(sa.case(
+                    (table.c.max_end > self.end, table.c.day)))
+                ] if check else []
+                query = sa.select(*exprs, *aggregates(table), *extra).where(
+                    table.c.n > 0, *conds, *self._common(table))
+                if exprs:
+                    query = query.group_by(*exprs)
+                for row in session.execute(query):
+                    if check and row[-1] is not None:
+                        bad.append(row[-1])
+                    rows.append(row)
+            if not bad:
+                return rows, (first, last)
+            last = min(datetime.date.fromisoformat(b) if isinstance(b, str)
+                       else b for b in bad)
+        return [], None
 
     # -- summary -------------------------------------------------------
 
@@ -179,9 +206,9 @@ class Query:
                 continue
             seen.add(key)
             if key == 'type':
-                groups.append(('type', P.c.type, D.c.type))
+                groups.append(('type', P.c.type, 'type'))
             elif key in ('scope_id', self.scope_key):
-                groups.append((key, P.c.scope_id, D.c.scope_id))
+                groups.append((key, P.c.scope_id, 'scope_id'))
             elif key == 'time':
                 groups.append((None, None, None))
             else:
@@ -203,43 +230,53 @@ class Query:
         if self.empty:
             return storage.Summary(0, columns, [])
         usable = not by_time and all(r is not None for _, _, r in groups)
-        point_conds, rollup_conds = self._sources(session, dialect, usable)
         keyed = [(n, p, r) for n, p, r in groups if n is not None]
+        width = len(keyed)
         sums = {}
 
-        def _collect(exprs, extra, count, qty, price, where):
-            query = sa.select(*exprs, *extra, count, qty, price).where(*where)
-            if exprs or extra:
-                query = query.group_by(*exprs, *extra)
-            for row in session.execute(query):
-                n = row[-3]
+        def _add(rows, size):
+            zero, add = dialects.ZERO, CTX.add
+            for row in rows:
+                n, qty, price = row[size:size + 3]
                 if not n:
                     continue
-                key = tuple(row[:len(exprs) + len(extra)])
+                key = tuple(row[:size])
+                if None in key:
+                    key = tuple('' if v is None else v for v in key)
+                # NOTE(ck): "is None", not "or": Decimal zero is falsy
+                qty = zero if qty is None else qty
+                price = zero if price is None else price
                 entry = sums.get(key)
                 if entry is None:
-                    sums[key] = [row[-2] or 0, row[-1] or 0]
+                    sums[key] = [qty, price]
                 else:
-                    entry[0] = CTX.add(entry[0], row[-2] or 0)
-                    entry[1] = CTX.add(entry[1], row[-1] or 0)
+                    entry[0] = add(entry[0], qty)
+                    entry[1] = add(entry[1], price)
 
-        time_exprs = [P.c.begin, P.c.end] if by_time else []
-        _collect([p for _, p, _ in keyed], time_exprs,
-                 sa.func.count(), dialects.dsum(dialect, P.c.qty),
-                 dialects.dsum(dialect, P.c.price), point_conds)
-        if rollup_conds is not None:
-            _collect([r for _, _, r in keyed], [], sa.func.sum(D.c.n),
-                     dialects.dsum(dialect, D.c.qty),
-                     dialects.dsum(dialect, D.c.price), rollup_conds)
-        width = len(keyed)
-        ordered = sorted(sums.items(), key=lambda item: (
-            tuple('' if v is None else str(v) for v in item[0][:width]),
-            item[0][width:]))
+        rollup_rows, days = self._rollup(
+            session, [r for _, _, r in keyed],
+            lambda t: [sa.func.sum(t.c.n), dialects.dsum(dialect, t.c.qty),
+                       dialects.dsum(dialect, t.c.price)], usable)
+        _add(rollup_rows, width)
+        exprs = [p for _, p, _ in keyed] + (
+            [P.c.begin, P.c.end] if by_time else [])
+        query = sa.select(*exprs, sa.func.count(),
+                          dialects.dsum(dialect, P.c.qty),
+                          dialects.dsum(dialect, P.c.price)).where(
+            *self._point_conds(dialect, days))
+        if exprs:
+            query = query.group_by(*exprs)
+        _add(session.execute(query), len(exprs))
+        # NOTE(ck): group values are strings (NULLs became ''), then the
+        # period datetimes: plain tuple order is the spec's order.
+        ordered = sorted(sums.items(), key=operator.itemgetter(0))
         total = len(ordered)
         ordered = ordered[offset or 0:]
         if limit is not None:
             ordered = ordered[:limit]
         begin, end = st_window.aware(self.begin), st_window.aware(self.end)
+        names = [name for name, _, _ in keyed]
+        normalize = dialects.normalize
         rows = []
         for key, (qty, price) in ordered:
             row_begin, row_end = begin, end
@@ -247,11 +284,8 @@ class Query:
                 row_begin = st_window.aware(key[width])
                 row_end = st_window.aware(key[width + 1])
             rows.append(storage.SummaryRow(
-                begin=row_begin, end=row_end, qty=dialects.normalize(qty),
-                price=dialects.normalize(price),
-                groups={name: ('' if value is None else str(value))
-                        for (name, _, _), value in zip(keyed, key[:width],
-                                                       strict=True)}))
+                row_begin, row_end, normalize(qty), normalize(price),
+                dict(zip(names, map(str, key[:width]), strict=True))))
         return storage.Summary(total, columns, rows)
 
     # -- tenants, points ------------------------------------------------
@@ -259,13 +293,12 @@ class Query:
     def tenants(self, session):
         """Sorted scope ids having rows in the window."""
         dialect = dialects.prepare(session)
-        point_conds, rollup_conds = self._sources(session, dialect, True)
-        found = set(session.execute(
-            sa.select(P.c.scope_id).where(*point_conds).distinct()).scalars())
-        if rollup_conds is not None:
-            found.update(session.execute(
-                sa.select(D.c.scope_id).where(*rollup_conds)
-                .distinct()).scalars())
+        rows, days = self._rollup(session, ['scope_id'], lambda t: [],
+                                  True)
+        found = {row[0] for row in rows}
+        found.update(session.execute(
+            sa.select(P.c.scope_id).where(*self._point_conds(dialect, days))
+            .distinct()).scalars())
         return sorted(found)
 
     def count(self, session):

@@ -1,4 +1,4 @@
-"""The shared rating benchmark workload (``/work/shared/bench`` layout).
+"""The shared rating benchmark workload (``../shared/bench`` layout).
 
 Used by the tests (correctness gate) and by ``tools/bench.py``:
 
@@ -24,12 +24,29 @@ from cloudkitty.rating import modules
 from cloudkitty.rating import validity
 
 D = decimal.Decimal
-DEFAULT_DIR = os.environ.get('CK_BENCH_DIR', '/work/shared/bench')
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 
 def bench_dir():
-    """Directory of the shared workload (``CK_BENCH_DIR``)."""
-    return DEFAULT_DIR
+    """Directory of the shared workload.
+
+    ``CK_BENCH_DIR`` when set; otherwise ``shared/bench`` beside the
+    repository (where CI and the developers' machines keep it).
+    """
+    if os.environ.get('CK_BENCH_DIR'):
+        return os.environ['CK_BENCH_DIR']
+    return os.path.join(os.path.dirname(_REPO), 'shared', 'bench')
+
+
+def require_bench_dir():
+    """The workload directory; skip without it (fail under ``CI=true``)."""
+    directory = bench_dir()
+    if not os.path.exists(os.path.join(directory, 'gen_usage.py')):
+        from cloudkitty.tests import db_backends
+        db_backends.unavailable('shared benchmark workload not found in %s '
+                                '(set CK_BENCH_DIR)' % directory)
+    return directory
 
 
 def _datetime(text):
@@ -83,8 +100,21 @@ def _hashmap(context, conf, request, body):
     raise ValueError('unknown hashmap request %s' % request['path'])
 
 
+def _pyscripts(context, conf, request, body):
+    from cloudkitty.rating.pyscripts import db as pyscripts_db
+    if not request['path'].rstrip('/').endswith('/scripts'):
+        raise ValueError('unknown pyscripts request %s' % request['path'])
+    force = str((request.get('query') or {}).get('force', '')).lower() in (
+        'true', '1', 'yes')
+    return pyscripts_db.create_script(
+        context, body['name'], body.get('data'), start=body.get('start'),
+        end=body.get('end'), description=body.get('description'),
+        force=force)
+
+
 # part of rules.json -> handler(context, conf, request, resolved body)
-HANDLERS = {'modules': _modules, 'hashmap': _hashmap}
+HANDLERS = {'modules': _modules, 'hashmap': _hashmap,
+            'pyscripts': _pyscripts}
 
 
 def load_rules(context, conf, parts=('modules', 'hashmap'), path=None):

@@ -2,6 +2,7 @@
 machine description, a throwaway database."""
 
 import datetime
+import gc
 import hashlib
 import json
 import os
@@ -54,6 +55,22 @@ def usage_file(size):
     return path
 
 
+def expected(size, extra=(), points=None):
+    """Reference totals for a run: one of the ``extra`` files whose
+    ``hashmap.points`` equals ``points``, else the shared expected.json
+    for the small size, else None."""
+    for path in extra:
+        with open(path, encoding='utf-8') as handle:
+            document = json.load(handle)
+        if document.get('hashmap', {}).get('points') == points:
+            return document
+    path = os.path.join(bench_dir(), 'expected.json')
+    if size != 'small' or not os.path.exists(path):
+        return None
+    with open(path, encoding='utf-8') as handle:
+        return json.load(handle)
+
+
 def machine():
     """One line describing where the figures come from."""
     model = platform.processor() or platform.machine()
@@ -79,21 +96,30 @@ class Timings(list):
         self.cpu = []
 
 
-def repeat(func, runs):
+def repeat(func, runs, no_gc=False):
     """Run ``func`` ``runs`` times; return (Timings, last result).
 
     CPU time (this process) is recorded beside wall time: on a shared
     machine it shows the code's own cost when other load steals the CPU.
+    ``no_gc``: collect before each run and keep the cyclic garbage
+    collector off while it runs, as :mod:`timeit` does.
     """
     seconds = Timings()
     result = None
     for _ in range(runs):
         result = None
-        start_cpu = time.process_time()
-        start = time.perf_counter()
-        result = func()
-        seconds.append(time.perf_counter() - start)
-        seconds.cpu.append(time.process_time() - start_cpu)
+        if no_gc:
+            gc.collect()
+            gc.disable()
+        try:
+            start_cpu = time.process_time()
+            start = time.perf_counter()
+            result = func()
+            seconds.append(time.perf_counter() - start)
+            seconds.cpu.append(time.process_time() - start_cpu)
+        finally:
+            if no_gc:
+                gc.enable()
     return seconds, result
 
 

@@ -5,12 +5,15 @@ database through the DB layer, enable hashmap only, parse the usage of each
 size into frames (one per scope and period), then time the pipeline over
 every frame, rules already loaded. Parsing is timed separately. After
 parsing, ``gc.freeze()`` moves the parsed workload out of the collector's
-reach (a processor only holds one period at a time; without it, full
-collections over the whole held workload dominate and make runs bimodal).
+reach, and the timed runs keep the cyclic collector off, as :mod:`timeit`
+does: a processor holds one period at a time, while here every rated frame
+is kept, and collections over that growing heap would dominate (and make
+runs bimodal).
 
 ``frame-overhead``: what a frame costs besides pricing its points: a frame
-whose points have no hashmap service, an empty frame, and a refresh (the
-module-state and rules-generation queries).
+whose points have no hashmap service, an empty frame, a refresh (the
+module-state and rules-generation queries), and a refresh after a rule
+change (every rule reloaded, then compiled by the next frame).
 """
 
 import gc
@@ -26,6 +29,11 @@ def register(subparsers):
     parser.add_argument('--runs', type=int, default=5,
                         help='timed runs per size (>= 3)')
     parser.add_argument('--out', help='append results (JSON lines) here')
+    parser.add_argument('--expected', action='append', default=[],
+                        metavar='FILE',
+                        help='reference totals (reference_rate.py output) '
+                             'to check against; used for the size whose '
+                             'point count matches (repeatable)')
     parser.set_defaults(func=run_rating)
     parser = subparsers.add_parser('frame-overhead',
                                    help='per-frame cost outside pricing')
@@ -68,15 +76,20 @@ def run_rating(args):
             return [(scope, pipe.rate(ctx, frame, scope))
                     for scope, frame in frames]
         rate_all()                      # warm the pricer caches
-        seconds, rated = common.repeat(rate_all, runs)
+        seconds, rated = common.repeat(rate_all, runs, no_gc=True)
         totals = bench_rules.totals(rated)
         del rated
-        common.report('rating hashmap %s' % size, {
-            'points': points, 'frames': len(frames),
-            'modules': pipe.active_modules,
-            'parse_s': round(parse_s, 3),
-            'total': str(totals['total']),
-            **common.summary(seconds, points)}, args.out)
+        figures = {'points': points, 'frames': len(frames),
+                   'modules': pipe.active_modules,
+                   'parse_s': round(parse_s, 3),
+                   'total': str(totals['total'])}
+        expected = common.expected(size, args.expected, points)
+        if expected is not None:
+            # NOTE(ck): a fast wrong answer is not a result.
+            figures['matches_expected'] = not bench_rules.differences(
+                totals, expected['hashmap'])
+        figures.update(common.summary(seconds, points))
+        common.report('rating hashmap %s' % size, figures, args.out)
         del frames
         gc.unfreeze()
         gc.collect()
@@ -87,6 +100,7 @@ def run_frame_overhead(args):
     import datetime
 
     from cloudkitty import dataframe
+    from cloudkitty.rating import modules
     pipe, ctx = _hashmap_pipeline()
     start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
     end = start + datetime.timedelta(hours=1)
@@ -109,5 +123,17 @@ def run_frame_overhead(args):
     stats = common.summary(seconds)
     figures['refresh_ms'] = {key: round(stats[key + '_s'] * 1e3, 3)
                              for key in ('median', 'min', 'max')}
+
+    def reload_after_change():
+        # a rule write bumps the stamp: refresh reloads every rule and the
+        # first frame compiles the rules in force
+        modules.bump_rules_generation(ctx)
+        pipe.refresh(ctx)
+        pipe.rate(ctx, unpriced[0], 'p')
+    seconds, _ = common.repeat(reload_after_change, runs * 4)
+    stats = common.summary(seconds)
+    figures['reload_after_change_ms'] = {
+        key: round(stats[key + '_s'] * 1e3, 3)
+        for key in ('median', 'min', 'max')}
     common.report('rating frame overhead', figures, args.out)
     return 0

@@ -46,7 +46,7 @@ class Module(wtypes.Base):
     description = wtypes.wsattr(wtypes.text)
     enabled = wtypes.wsattr(ck_types.Boolean)
     hot_config = wtypes.wsattr(ck_types.Boolean, name='hot-config')
-    priority = wtypes.wsattr(int)
+    priority = wtypes.wsattr(ck_types.Integer)
 
     @classmethod
     def sample(cls):
@@ -66,7 +66,8 @@ class QuoteResource(wtypes.Base):
     """One resource to price: ``desc`` may be flat or nested (§6.4)."""
 
     service = wtypes.wsattr(ck_types.Text, mandatory=True)
-    volume = wtypes.wsattr(ck_types.Decimal, mandatory=True)
+    volume = wtypes.wsattr(ck_types.DecimalType(max_int_digits=20),
+                           mandatory=True)
     desc = wtypes.wsattr(ck_types.Json)
 
     @classmethod

@@ -19,6 +19,8 @@ rules generation stamp changes.
 import bisect
 import datetime
 import decimal
+import sys
+import threading
 
 from cloudkitty import dataframe
 from cloudkitty.rating.hashmap import rules
@@ -65,8 +67,19 @@ def factory({names}cache, miss, new, DP, bisect, M):
         pr = cache_get((), M) if {constant} else None
         if pr is M:
             pr = miss(())
-        if {constant} and pr is None:
-            return points
+        if {constant}:
+            if pr is None:
+                return points
+            if not pr[0] and pr[2] is None:
+                # one price per unit for every point: the commonest case
+                a = pr[1]
+                for pt in points:
+                    unit, q, p0, gb, md, d = pt
+                    price = a * q
+                    if p0:
+                        price = price + p0
+                    append(new(DP, (unit, q, price, gb, md, d)))
+                return out
         for pt in points:
             unit, q, p0, gb, md, d = pt{fetch}{lookup}
             if pr is None:
@@ -118,7 +131,10 @@ class CompiledService:
 
     def __init__(self, service):
         self.service = service
-        self.fields = rules.relevant_fields(service)
+        # NOTE(ck): interned names let dict lookups succeed on identity when
+        # the collector interns attribute names too.
+        self.fields = tuple(sys.intern(name)
+                            for name in rules.relevant_fields(service))
         self.cache = {}
         self.by_text = {}
         factory = _make_loop(len(self.fields))
@@ -152,6 +168,24 @@ class CompiledService:
                                    for v in values):
             cache[values[0] if len(values) == 1 else values] = result
         return result
+
+
+_local = threading.local()
+_getcontext = decimal.getcontext
+_setcontext = decimal.setcontext
+
+
+def _wide_context():
+    """This thread's copy of :data:`rules.CONTEXT`.
+
+    NOTE(ck): swapping the thread's context object in and out costs a third
+    of ``decimal.localcontext()``, which copies a context on every call;
+    the copy is per thread so that no two threads share flags.
+    """
+    context = getattr(_local, 'context', None)
+    if context is None:
+        context = _local.context = rules.CONTEXT.copy()
+    return context
 
 
 def _utc(at):
@@ -191,7 +225,9 @@ class Index:
                                  scope_id)
         usage = {}
         changed = False
-        with decimal.localcontext(rules.CONTEXT):
+        previous = _getcontext()
+        _setcontext(_wide_context())
+        try:
             for metric_type, points in frame.usage.items():
                 compiled = services.get(metric_type)
                 if compiled is None or not points:
@@ -199,4 +235,6 @@ class Index:
                 else:
                     usage[metric_type] = compiled.rate_points(points)
                     changed = True
+        finally:
+            _setcontext(previous)
         return frame.with_usage(usage) if changed else frame

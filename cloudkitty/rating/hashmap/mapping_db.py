@@ -28,12 +28,7 @@ _ATTRIBUTES = frozenset(
 
 
 def _description(value):
-    if value is not None and len(value) > MAX_DESCRIPTION:
-        raise errors.InvalidAttribute(
-            attr='description', value=value,
-            reason='Value should have a maximum character requirement of %d'
-                   % MAX_DESCRIPTION)
-    return value
+    return objects.text('description', value, MAX_DESCRIPTION)
 
 
 def _conflict(value, service_id, field_id, tenant_id):
@@ -101,6 +96,9 @@ def create_mapping(context, cost, type=rules.FLAT, value=None,
     stored_cost = objects.cost(cost)
     objects.map_type(type)
     _description(description)
+    for attr, text in (('value', value), ('tenant_id', tenant_id),
+                       ('name', name)):
+        objects.text(attr, text or None)
     now = validity.naive_utc(now) or validity.utcnow()
     start, end = validity.check_create(start, end, now=now, force=force)
     if service_id and field_id:
@@ -112,6 +110,8 @@ def create_mapping(context, cost, type=rules.FLAT, value=None,
     if field_id and not value:
         raise errors.ValueRequired()
     value = value or None
+    # NOTE(ck): an empty project id would make a rule no scope can match.
+    tenant_id = tenant_id or None
     session = context.session
     if field_id:
         queries.field_row(session, field_id, errors.InvalidField)
@@ -135,8 +135,7 @@ def create_mapping(context, cost, type=rules.FLAT, value=None,
 
 
 def _live_row(session, mapping_id):
-    row = session.scalars(sa.select(MP).where(
-        MP.mapping_id == mapping_id)).first() if mapping_id else None
+    row = queries.lookup(session, MP.mapping_id, mapping_id)
     if row is None or row.deleted is not None:
         raise errors.NoSuchMapping(uuid=mapping_id)
     return row
@@ -205,8 +204,7 @@ def get_mapping(context, mapping_id):
 
     :raises errors.NoSuchMapping:
     """
-    row = context.session.scalars(sa.select(MP).where(
-        MP.mapping_id == mapping_id)).first() if mapping_id else None
+    row = queries.lookup(context.session, MP.mapping_id, mapping_id)
     if row is None:
         raise errors.NoSuchMapping(uuid=mapping_id)
     return objects.mapping_of(row)

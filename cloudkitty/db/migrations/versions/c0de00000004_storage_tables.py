@@ -1,4 +1,4 @@
-"""Rated storage: one row per rated point, and a daily rollup.
+"""Rated storage: one row per rated point, daily and monthly rollups.
 
 Revision ID: c0de00000004
 Revises: c0de00000001
@@ -41,16 +41,17 @@ def upgrade():
                     ['scope_id', 'begin'])
     op.create_index('storage_points_begin_end_idx', 'storage_points',
                     ['begin', 'end'])
-    op.create_table(
-        'storage_daily',
-        sa.Column('scope_id', sa.String(255), nullable=False),
-        sa.Column('day', sa.Date(), nullable=False),
-        sa.Column('type', sa.String(255), nullable=False),
-        sa.Column('n', sa.BigInteger(), nullable=False),
-        sa.Column('qty', _AMOUNT(), nullable=False),
-        sa.Column('price', _AMOUNT(), nullable=False),
-        sa.Column('max_end', sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint('scope_id', 'day', 'type',
-                                name='pk_storage_daily'),
-    )
-    op.create_index('storage_daily_day_idx', 'storage_daily', ['day'])
+    for name in ('storage_daily', 'storage_monthly'):
+        op.create_table(
+            name,
+            sa.Column('scope_id', sa.String(255), nullable=False),
+            sa.Column('day', sa.Date(), nullable=False),
+            sa.Column('type', sa.String(255), nullable=False),
+            sa.Column('n', sa.BigInteger(), nullable=False),
+            sa.Column('qty', _AMOUNT(), nullable=False),
+            sa.Column('price', _AMOUNT(), nullable=False),
+            sa.Column('max_end', sa.DateTime(), nullable=False),
+            sa.PrimaryKeyConstraint('scope_id', 'day', 'type',
+                                    name='pk_%s' % name),
+        )
+        op.create_index('%s_day_idx' % name, name, ['day'])

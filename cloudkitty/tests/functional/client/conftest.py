@@ -75,11 +75,17 @@ class CLIError(Exception):
 
 
 def run_cli(url, *args, version='1'):
-    """Run ``cloudkitty <args> -f json`` in-process; returns parsed output
-    (None when the command prints nothing)."""
+    """Run ``cloudkitty <args> -f json`` in-process with the client's
+    noauth plugin; returns parsed output (None when nothing is printed)."""
+    return run_cli_args(['--os-auth-type', 'cloudkitty-noauth',
+                         '--os-endpoint', url, '--os-rating-api-version',
+                         version] + list(args))
+
+
+def run_cli_args(argv):
+    """Run ``cloudkitty <argv>`` in-process; parsed output."""
     from cloudkittyclient import shell
-    argv = ['--os-auth-type', 'cloudkitty-noauth', '--os-endpoint', url,
-            '--os-rating-api-version', version] + list(args)
+    args = argv
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:

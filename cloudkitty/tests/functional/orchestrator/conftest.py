@@ -15,15 +15,29 @@ PERIODS = 48
 
 @pytest.fixture(scope='module')
 def feed(tmp_path_factory):
-    """(path, counts per (scope, begin), first start, last data start,
-    reference figures) of a 50 x 8 x 48 feed."""
+    """A 50 x 8 x 48 feed whose periods are all due now."""
     directory = tmp_path_factory.mktemp('feed')
     start = workload.due_start(PERIODS)
     path = str(directory / 'usage.jsonl')
-    counts = workload.generate_feed(path, SCOPES, RESOURCES, PERIODS, start)
+    counts, qtys = workload.generate_feed(path, SCOPES, RESOURCES, PERIODS,
+                                          start)
     ref = workload.reference(path, str(directory))
-    last = start + (PERIODS - 1) * workload.HOUR
-    return path, counts, start, last, ref
+    return Feed(path, counts, qtys, start,
+                start + (PERIODS - 1) * workload.HOUR, ref)
+
+
+class Feed:
+    """The feed file, its points per (scope, begin), qty per scope, first
+    and last period starts, and the reference calculator's figures."""
+
+    def __init__(self, path, counts, qtys, start, last, ref):
+        self.path = path
+        self.counts = counts
+        self.qtys = qtys
+        self.start = start
+        self.last = last
+        self.ref = ref
+        self.scopes = sorted(qtys)
 
 
 def _bind(conf, engine):

@@ -4,8 +4,8 @@ processor processes.
 * :func:`generate_feed` runs the shared generator (``gen_usage.py``) and
   shifts its timestamps so that the last periods are just due now (the
   real ``now``: processors run as separate commands);
-* :func:`load_rules` replays ``rules.json`` (v1 REST requests) through the
-  real WSGI application in-process;
+* :func:`load_rules` applies ``rules.json`` through the rating modules'
+  DB layer;
 * :func:`reference` runs ``reference_rate.py`` on the shifted feed;
 * :class:`ProcessorCommand` starts ``cloudkitty-processor`` as a process
   group from a generated configuration file;
@@ -23,12 +23,13 @@ import subprocess
 import sys
 import time
 
+from cloudkitty.tests import bench_rules
 from cloudkitty.tests import db_backends
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))))
 _BENCH_DIRS = (os.path.join(ROOT, 'tools', 'bench'),
-               os.environ.get('CK_BENCH_DIR', '/work/shared/bench'))
+               bench_rules.bench_dir())
 UTC = datetime.UTC
 HOUR = datetime.timedelta(hours=1)
 #: start of the generator's first period.
@@ -62,7 +63,7 @@ def due_start(periods, now=None):
 def generate_feed(path, scopes, resources, periods, start):
     """Write the generator's feed to ``path`` with periods from ``start``.
 
-    :returns: ``{(scope_id, begin): points}`` of the feed.
+    :returns: ``({(scope_id, begin): points}, {scope_id: total qty})``.
     """
     raw = subprocess.run(
         [sys.executable, bench_file('gen_usage.py'), '--scopes',
@@ -83,11 +84,13 @@ def generate_feed(path, scopes, resources, periods, start):
     with open(path, 'wb') as out:
         out.write(shifted)
     counts = collections.Counter()
+    qtys = collections.defaultdict(decimal.Decimal)
     for line in shifted.splitlines():
-        record = json.loads(line)
+        record = json.loads(line, parse_float=decimal.Decimal)
         counts[(record['scope_id'], datetime.datetime.fromisoformat(
             record['begin']))] += 1
-    return counts
+        qtys[record['scope_id']] += decimal.Decimal(record['qty'])
+    return counts, qtys
 
 
 def reference(feed_path, out_dir):
@@ -100,52 +103,19 @@ def reference(feed_path, out_dir):
         return json.load(f, parse_float=decimal.Decimal)
 
 
-def _resolve(value, refs, base):
-    if isinstance(value, str) and value.startswith('$ref:'):
-        return refs[value[5:]]
-    if isinstance(value, dict):
-        if set(value) == {'$file'}:
-            with open(os.path.join(base, value['$file'])) as f:
-                return f.read()
-        return {k: _resolve(v, refs, base) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, refs, base) for v in value]
-    return value
+def load_rules(conf, context):
+    """Apply ``rules.json`` through the rating modules' DB layer
+    (:mod:`cloudkitty.tests.bench_rules`).
 
-
-def load_rules(conf, rules_path=None):
-    """Replay ``rules.json`` through the v1 API (in-process, noauth)."""
-    import webob
-
-    from cloudkitty.api import app as api_app
-    rules_path = rules_path or bench_file('rules.json')
-    base = os.path.dirname(rules_path)
-    with open(rules_path) as f:
-        rules = json.load(f)
-    conf.set_override('auth_strategy', 'noauth')
-    app = api_app.setup_app(conf)
-    refs = {}
-    for section in ('modules', 'hashmap', 'pyscripts'):
-        for request in rules.get(section, []):
-            body = _resolve(request.get('body'), refs, base)
-            query = request.get('query') or {}
-            path = request['path']
-            if query:
-                path += '?' + '&'.join('%s=%s' % kv for kv in query.items())
-            req = webob.Request.blank(path, method=request['method'])
-            req.headers['Content-Type'] = 'application/json'
-            req.headers['Accept'] = 'application/json'
-            if body is not None:
-                req.body = json.dumps(body).encode()
-            resp = req.get_response(app)
-            if resp.status_int == 404 and not refs:
-                db_backends.unavailable('rating API %s not available (%s)'
-                                        % (request['path'], resp.status))
-            assert resp.status_int < 300, (request, resp.status,
-                                           resp.text)
-            if request.get('ref'):
-                refs[request['ref']] = resp.json[request['returns']]
-    return refs
+    :returns: the key of the reference figures these rules must match:
+        ``"hashmap+pyscripts"``, or ``"hashmap"`` when the pyscripts module
+        is not part of this build.
+    """
+    from cloudkitty.tests import bench_rules
+    parts = [part for part in ('modules', 'hashmap', 'pyscripts')
+             if part in bench_rules.HANDLERS]
+    bench_rules.load_rules(context, conf, parts=parts)
+    return 'hashmap+pyscripts' if 'pyscripts' in parts else 'hashmap'
 
 
 def write_config(path, db_url, feed, coordination_url, start, host,
@@ -246,12 +216,13 @@ def wait_for_states(context, scopes, last_start, timeout=120,
 
 def stored(conf, context, begin, end):
     """Rated rows in ``[begin, end)``: (counts per (scope, begin), rows
-    per identity, totals per scope)."""
+    per identity, price totals per scope, qty totals per scope)."""
     from cloudkitty import storage
     backend = storage.get_storage(conf)
     per_period = collections.Counter()
     identities = collections.Counter()
     totals = collections.defaultdict(decimal.Decimal)
+    qtys = collections.defaultdict(decimal.Decimal)
     for row in backend.iter_dataframes(context, begin, end):
         if row.type == '_NO_DATA_':
             continue
@@ -259,7 +230,8 @@ def stored(conf, context, begin, end):
         per_period[key] += 1
         identities[key + (row.type, row.groupby.get('id'))] += 1
         totals[row.scope_id] += row.price
-    return per_period, identities, totals
+        qtys[row.scope_id] += row.qty
+    return per_period, identities, totals, qtys
 
 
 def _aware(value):

@@ -248,6 +248,32 @@ class StorageContract:
             s: sum((r.price for r in inside if r.scope_id == s), D(0))
             for s in {r.scope_id for r in inside}}
 
+    def test_v1_window_and_periods_crossing_midnight(self, backend,
+                                                      admin_context):
+        # a 2-hour period 23:00-01:00 lives in the rollup bucket of its
+        # begin day, but v1 windows ending before 01:00 must leave it out
+        start = _dt('2025-01-01T21:00:00')
+        backend.push(admin_context, 'S1', self._frame(
+            '2025-01-01T21:00:00', ['1']))
+        backend.push(admin_context, 'S1', dataframe.DataFrame(
+            start + 2 * seed.HOUR, start + 4 * seed.HOUR,
+            {'cpu': [dataframe.DataPoint('u', 1, 10)]}))
+        backend.push(admin_context, 'S2', self._frame(
+            '2025-01-01T21:00:00', ['100'], scope='S2'))
+        for end, expected in (('2025-01-02T00:00:00', 101),
+                              ('2025-01-02T00:30:00', 101),
+                              ('2025-01-02T01:00:00', 111)):
+            assert backend.total(admin_context, '2025-01-01', end) == \
+                expected, end
+            assert backend.tenants(admin_context, '2025-01-01', end) == [
+                'S1', 'S2']
+            assert {r.groups['scope_id']: r.price for r in backend.summary(
+                admin_context, '2025-01-01', end,
+                groupby=['scope_id']).rows} == {'S1': expected - 100,
+                                                 'S2': 100}
+        assert backend.total(admin_context, '2025-01-01', '2025-01-02T00:30',
+                             window=storage.WINDOW_V2) == 111
+
     def test_filters_on_attributes_compare_text(self, seeded,
                                                 admin_context):
         for filters in ({'fake_meta': '1.0'}, {'dummy': 'true'},
@@ -258,6 +284,27 @@ class StorageContract:
             assert str(result.rows[0].price) == expected, filters
         assert seeded.summary(admin_context, JAN1, FEB4,
                               filters={'dummy': 'false'}).rows == []
+
+    def test_grouping_on_json_values_of_every_type(self, backend,
+                                                   admin_context):
+        start = _dt('2025-01-01T10:00:00')
+        values = ['x', 1.5, True, None, {'a': 1}, 'caf\u00e9 "q"']
+        backend.push(admin_context, 'S1', dataframe.DataFrame(
+            start, start + seed.HOUR, {'cpu': [
+                dataframe.DataPoint('u', 1, 1, groupby={'k': v})
+                for v in values] + [dataframe.DataPoint('u', 1, 1)]}))
+        result = backend.summary(admin_context, '2025-01-01', '2025-01-02',
+                                 groupby=['k'], window=storage.WINDOW_V2)
+        groups = {r.groups['k']: r.price for r in result.rows}
+        # missing key and JSON null both group under ""
+        assert groups.pop('') == 2
+        assert set(groups) == {'x', '1.5', 'true', 'caf\u00e9 "q"'} | {
+            g for g in groups if g.startswith('{')}
+        for text in ('x', '1.5', 'true', 'caf\u00e9 "q"'):
+            filtered = backend.summary(admin_context, '2025-01-01',
+                                       '2025-01-02', filters={'k': text},
+                                       window=storage.WINDOW_V2)
+            assert filtered.rows[0].price == 1, text
 
     # -- v2 worked example (v2 Appendix A) --------------------------------
 
@@ -469,6 +516,17 @@ class StorageContract:
         # served by the rollup (whole day) and by the points (partial day)
         assert backend.total(admin_context, '2025-01-01T09:00:00',
                              '2025-01-01T12:00:00') == expected
+
+    def test_zero_amounts(self, backend, admin_context):
+        backend.push(admin_context, 'S1', dataframe.DataFrame(
+            _dt('2025-01-01T10:00:00'), _dt('2025-01-01T11:00:00'),
+            {'cpu': [dataframe.DataPoint('u', 0, 0)]}))
+        for begin in ('2025-01-01', '2025-01-01T10:00:00'):
+            result = backend.summary(admin_context, begin, '2025-01-02',
+                                     groupby=['type'])
+            assert [(r.groups['type'], r.qty, r.price)
+                    for r in result.rows] == [('cpu', 0, 0)]
+            assert backend.total(admin_context, begin, '2025-01-02') == 0
 
     def test_amounts_beyond_the_scale_round_half_even(self, backend,
                                                       admin_context):

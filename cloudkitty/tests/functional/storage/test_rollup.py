@@ -30,28 +30,36 @@ def _frame(start, prices, scope='S', type_='cpu'):
 
 
 def _check(engine):
-    expected = collections.defaultdict(lambda: [0, D(0), D(0), None])
+    expected = {level: collections.defaultdict(
+        lambda: [0, D(0), D(0), None]) for level in ('daily', 'monthly')}
     with engine.connect() as conn:
         for row in conn.execute(sa.select(models.points)):
-            key = (row.scope_id, row.begin.date(), row.type)
-            bucket = expected[key]
-            bucket[0] += 1
-            bucket[1] += row.qty
-            bucket[2] += row.price
-            bucket[3] = max(bucket[3] or row.end, row.end)
-        actual = {(r.scope_id, r.day, r.type): r
-                  for r in conn.execute(sa.select(models.daily))}
-    assert set(actual) == set(expected)
-    for key, (n, qty, price, max_end) in expected.items():
-        row = actual[key]
-        assert (row.n, row.qty, row.price) == (n, qty, price), key
-        # max_end may overstate after deletions, never understate
-        assert row.max_end >= max_end, key
+            day = row.begin.date()
+            for level, key in (
+                    ('daily', (row.scope_id, day, row.type)),
+                    ('monthly', (row.scope_id, day.replace(day=1),
+                                 row.type))):
+                bucket = expected[level][key]
+                bucket[0] += 1
+                bucket[1] += row.qty
+                bucket[2] += row.price
+                bucket[3] = max(bucket[3] or row.end, row.end)
+        for level, table in (('daily', models.daily),
+                             ('monthly', models.monthly)):
+            actual = {(r.scope_id, r.day, r.type): r
+                      for r in conn.execute(sa.select(table))}
+            assert set(actual) == set(expected[level]), level
+            for key, (n, qty, price, max_end) in expected[level].items():
+                row = actual[key]
+                assert (row.n, row.qty, row.price) == (n, qty, price), key
+                # max_end may overstate after deletions, never understate
+                assert row.max_end >= max_end, key
 
 
 def test_rollup_follows_every_write(db, conf, admin_context):
     backend = storage.get_storage(conf)
-    t0 = datetime.datetime(2025, 3, 1, 22, tzinfo=UTC)
+    # S and T cross a day and a month boundary (Feb 28 -> Mar 1)
+    t0 = datetime.datetime(2025, 2, 28, 22, tzinfo=UTC)
     for hour in range(4):
         backend.push(admin_context, 'S', _frame(t0 + hour * HOUR,
                                                 ['1.1', '2.2']))
@@ -70,8 +78,23 @@ def test_rollup_follows_every_write(db, conf, admin_context):
     _check(db)
     state.reset(admin_context, ['S'], t0 + 3 * HOUR, period=3600)
     _check(db)
+    backend.push_many(admin_context, [
+        ('U', _frame(datetime.datetime(2025, 1, 1, tzinfo=UTC)
+                     + day * 24 * HOUR, ['0.5'], scope='U'))
+        for day in range(0, 70, 3)])
+    _check(db)
+    backend.delete(admin_context, scope_ids=['U'],
+                   begin=datetime.datetime(2025, 1, 10, 5, tzinfo=UTC),
+                   end=datetime.datetime(2025, 2, 20, tzinfo=UTC))
+    _check(db)
     backend.purge(admin_context, t0 + 28 * HOUR)
     _check(db)
-    # left: T's hours 28 and 29 (everything else was deleted or purged)
+    # left: T's hours 28 and 29, U's days 63, 66 and 69
     assert backend.total(admin_context, '2025-01-01', '2025-12-31') == \
-        D('0.3') * 2
+        D('0.3') * 2 + D('0.5') * 3
+    for begin, end in (('2025-01-01', '2025-04-01'),
+                       ('2025-03-02T01:00:00', '2025-03-12T13:00:00'),
+                       ('2025-02-15', '2025-03-31')):
+        listed = backend.dataframes(admin_context, begin, end)
+        assert backend.total(admin_context, begin, end) == sum(
+            (r.price for r in listed), D(0))

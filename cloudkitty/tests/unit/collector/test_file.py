@@ -260,3 +260,22 @@ def test_bundled_sample_feed_and_metrics(conf):
                                   scopes[0])
         total += len(points)
     assert total > 0
+
+
+def test_index_holds_one_range_per_period_and_scope(tmp_path):
+    from cloudkitty.collector import usage_feed
+    path = bench_feed.write_feed(tmp_path / 'f.jsonl', scopes=15,
+                                 resources=12, periods=24)
+    feed = usage_feed.UsageFeed(str(path))
+    assert len(feed.scopes()) == 15
+    runs = [run for by_scope in feed._index.values()
+            for ranges in by_scope.values() for run in ranges]
+    # 4,320 lines, but contiguous lines share one byte range
+    assert len(runs) == 15 * 24
+    for scope in feed.scopes():
+        for begin in feed.periods(START, START + 24 * HOUR):
+            assert len(feed.usage(scope, begin, begin + HOUR,
+                                  'instance')) == 5
+    # parsed blocks are bounded whatever the number of periods read
+    assert len(feed._cache) == usage_feed._CACHE_SIZE
+    feed.close()

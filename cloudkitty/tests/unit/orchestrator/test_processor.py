@@ -40,13 +40,14 @@ def build(conf, tmp_path):
     made = []
 
     def _build(scopes, collector, now=tw.T0 + 5 * tw.H):
+        clock = now if callable(now) else (lambda: now)
         storage = tw.Storage()
         comps = types.SimpleNamespace(
             fetcher=Fetcher(scopes), collector=collector,
             pipeline=tw.Pipeline(), storage=storage,
             get_state=storage.get_state)
         proc = ck_processor.Processor(conf, components=comps,
-                                      clock=lambda: now).setup()
+                                      clock=clock).setup()
         made.append(proc)
         return proc, storage
     yield _build
@@ -123,3 +124,52 @@ def test_once_success(build):
     assert once.run_once(proc.conf, out, processor=proc) == 0
     assert 'Rated 1 scope(s): 3 period(s), 1 point(s)' in out.getvalue()
     assert 'failed' in out.getvalue()
+
+
+def test_once_catches_periods_that_became_ready_meanwhile(build):
+    coll = tw.Collector({'cpu': None}, {})
+    now = [tw.T0 + 5 * tw.H]
+    proc, storage = build(['a'], coll, now=lambda: now[0])
+    rounds = []
+    real_round = proc.run_round
+
+    def run_round(*args, **kwargs):
+        result = real_round(*args, **kwargs)
+        rounds.append(result.periods)
+        now[0] = tw.T0 + 6 * tw.H  # the clock crossed a boundary
+        return result
+    proc.run_round = run_round
+    out = io.StringIO()
+    assert once.run_once(proc.conf, out, processor=proc) == 0
+    # 3 periods ready at 05:00; the 4th became ready during the first
+    # round and is rated by a second one, started after the boundary.
+    assert rounds == [3, 1]
+    assert [f.start for _, f, *_ in storage.pushed] == [
+        tw.T0 + n * tw.H for n in range(4)]
+
+
+def test_once_single_round_when_no_boundary_crossed(build):
+    coll = tw.Collector({'cpu': None}, {})
+    proc, storage = build(['a'], coll)
+    rounds = []
+    real_round = proc.run_round
+
+    def run_round(*args, **kwargs):
+        rounds.append(1)
+        return real_round(*args, **kwargs)
+    proc.run_round = run_round
+    assert once.run_once(proc.conf, io.StringIO(), processor=proc) == 0
+    assert len(rounds) == 1
+
+
+def test_coordination_failure_aborts_the_round(build):
+    coll = tw.Collector({'cpu': None}, {})
+    proc, storage = build(['a', 'b'], coll)
+
+    def broken(scope_id):
+        raise coordination.ToozConnectionError('redis down')
+    proc._lock = broken
+    result = proc.run_round()
+    assert 'redis down' in result.fetch_error
+    assert storage.pushed == [] and result.done == []
+    assert proc.idle_wait(result) <= 10

@@ -75,3 +75,10 @@ def test_backoff_grows_and_caps():
     backoff.succeeded('s')
     assert not backoff.waiting('s', 102.5)
     assert backoff.next_attempt() is None
+
+
+def test_boundary_index():
+    anchor = at('2026-01-01T00:00:00')
+    assert timing.boundary_index(at('2026-01-01T00:59:59'), anchor, H) == 0
+    assert timing.boundary_index(at('2026-01-01T01:00:00'), anchor, H) == 1
+    assert timing.boundary_index(at('2026-01-02T00:30:00'), anchor, H) == 24

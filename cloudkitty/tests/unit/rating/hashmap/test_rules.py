@@ -242,3 +242,16 @@ def test_unhashable_and_tuple_values():
         for v in ('1', ('1',), ['1'], '1', ['1'])]})
     prices = [p.price for p in idx.rate_frame(frame, None).usage['s']]
     assert prices == [1, 2, 4, 1, 4]
+
+
+def test_exact_with_long_costs_and_context_restored():
+    cost = D('999999999999.1234567890123456789012345678')
+    rate = D('1.0000000000000000000000000001')
+    ruleset = rules.RuleSet((svc('s', mappings=[M(cost)], fields=[
+        fld('k', [M(rate, type='rate', value='v')])]),))
+    before = decimal.getcontext()
+    price = both(ruleset, 's', '123456.123456', {'k': 'v'})
+    assert decimal.getcontext() is before and before.prec == 28
+    with decimal.localcontext(rules.CONTEXT):
+        assert price == cost * rate * D('123456.123456')
+    assert len(price.as_tuple().digits) > 28

@@ -1,0 +1,360 @@
+"""What a pyscript may do: the language-level half of the sandbox.
+
+A script is compiled by :func:`compile_script` after a static check of its
+syntax tree, and runs with :func:`make_globals`: a global namespace that
+holds only ``data`` and a reduced set of builtins. This is one layer of
+defence; the other is the separate, resource-limited worker process that
+runs scripts (:mod:`cloudkitty.rating.pyscripts.worker`).
+
+Rules enforced here:
+
+* imports: only the modules of :data:`ALLOWED_MODULES`, by absolute name,
+  and scripts receive read-only proxies exposing their public names (no
+  submodules, so ``json.codecs`` or ``datetime.sys`` do not exist);
+* no name or attribute starting with an underscore (``__class__``,
+  ``__globals__``, ``__builtins__``, ``__subclasses__``...), no attribute
+  of frames, generators, coroutines, code objects or tracebacks
+  (``gi_frame``, ``f_globals``...), no ``mro``;
+* no ``eval``, ``exec``, ``compile``, ``open``, ``__import__``,
+  ``globals``, ``locals``, ``vars``, ``dir``, ``input``, ``breakpoint``...
+  in the builtins; ``getattr``/``hasattr``/``setattr``/``delattr`` apply
+  the attribute rules at run time;
+* ``str.format``/``format_map`` (which walk attributes named in the format
+  string) are replaced by a formatter refusing the names above;
+* a bare ``except:`` catches ``Exception`` only, so the time-limit signal
+  (a ``BaseException``) cannot be swallowed that way; ``BaseException``
+  is not exposed.
+
+This module is imported by the worker process without the ``cloudkitty``
+package (it must stay standard-library only).
+"""
+
+import _string
+import ast
+import builtins
+import datetime
+import decimal
+import json
+import math
+import re
+import string
+import types
+
+#: Modules a script may import (read-only proxies of their public names).
+ALLOWED_MODULES = ('datetime', 'decimal', 'json', 'math', 're')
+
+_FORBIDDEN_ATTR_PREFIXES = ('_', 'gi_', 'cr_', 'ag_', 'f_', 'tb_', 'co_',
+                            'func_', 'im_')
+_FORBIDDEN_ATTRS = frozenset(('mro', 'format_field', 'get_field'))
+_FORMAT_ATTRS = frozenset(('format', 'format_map'))
+
+_SAFE_BUILTINS = (
+    'abs', 'all', 'any', 'ascii', 'bin', 'bool', 'bytearray', 'bytes',
+    'callable', 'chr', 'classmethod', 'complex', 'dict', 'divmod',
+    'enumerate', 'filter', 'float', 'format', 'frozenset', 'hash', 'hex',
+    'id', 'int', 'isinstance', 'issubclass', 'iter', 'len', 'list', 'map',
+    'max', 'min', 'next', 'object', 'oct', 'ord', 'pow', 'print',
+    'property', 'range', 'repr', 'reversed', 'round', 'set', 'slice',
+    'sorted', 'staticmethod', 'str', 'sum', 'super', 'tuple', 'type', 'zip',
+    'None', 'True', 'False', 'Ellipsis', 'NotImplemented',
+    # exceptions a script may raise or catch
+    'Exception', 'ArithmeticError', 'AssertionError', 'AttributeError',
+    'IndexError', 'KeyError', 'LookupError', 'MemoryError',
+    'NotImplementedError', 'OverflowError', 'RecursionError',
+    'RuntimeError', 'StopIteration', 'TypeError', 'ValueError',
+    'ZeroDivisionError',
+)
+
+
+class SandboxViolation(Exception):
+    """The script uses something the sandbox forbids."""
+
+
+def _check_attr_name(name):
+    if (not isinstance(name, str) or name.startswith(_FORBIDDEN_ATTR_PREFIXES)
+            or name in _FORBIDDEN_ATTRS):
+        raise SandboxViolation('access to attribute %r is not allowed'
+                               % (name,))
+
+
+class _Validator(ast.NodeTransformer):
+    """Check every node; rewrite ``x.format`` and bare ``except:``."""
+
+    def __init__(self):
+        self._class_depth = 0
+
+    def _fail(self, node, what):
+        raise SandboxViolation('line %s: %s' % (
+            getattr(node, 'lineno', '?'), what))
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            if alias.name not in ALLOWED_MODULES:
+                self._fail(node, 'import of %r is not allowed (allowed: %s)'
+                           % (alias.name, ', '.join(ALLOWED_MODULES)))
+            self._check_name(node, alias.asname or alias.name)
+        return node
+
+    def visit_ImportFrom(self, node):
+        if node.level or node.module not in ALLOWED_MODULES:
+            self._fail(node, 'import from %r is not allowed (allowed: %s)'
+                       % ('.' * node.level + (node.module or ''),
+                          ', '.join(ALLOWED_MODULES)))
+        for alias in node.names:
+            if alias.name == '*':
+                self._fail(node, 'import * is not allowed')
+            try:
+                _check_attr_name(alias.name)
+            except SandboxViolation as err:
+                self._fail(node, str(err))
+            self._check_name(node, alias.asname or alias.name)
+        return node
+
+    def _check_name(self, node, name):
+        if name.startswith('__'):
+            self._fail(node, 'name %r is not allowed' % (name,))
+
+    def visit_Name(self, node):
+        self._check_name(node, node.id)
+        return node
+
+    def visit_arg(self, node):
+        self._check_name(node, node.arg)
+        return self.generic_visit(node)
+
+    def visit_keyword(self, node):
+        if node.arg is not None:
+            self._check_name(node, node.arg)
+        return self.generic_visit(node)
+
+    def visit_Global(self, node):
+        for name in node.names:
+            self._check_name(node, name)
+        return node
+
+    visit_Nonlocal = visit_Global
+
+    def visit_FunctionDef(self, node):
+        # NOTE(ck): special methods may be defined in a class body
+        # (``__init__``...); they are never reachable by name.
+        if not (self._class_depth and node.name.startswith('__')
+                and node.name.endswith('__')):
+            self._check_name(node, node.name)
+        saved, self._class_depth = self._class_depth, 0
+        try:
+            return self.generic_visit(node)
+        finally:
+            self._class_depth = saved
+
+    visit_Lambda = ast.NodeTransformer.generic_visit
+
+    def visit_ClassDef(self, node):
+        self._check_name(node, node.name)
+        self._class_depth += 1
+        try:
+            return self.generic_visit(node)
+        finally:
+            self._class_depth -= 1
+
+    def visit_AsyncFunctionDef(self, node):
+        self._fail(node, 'async code is not allowed')
+
+    visit_Await = visit_AsyncFor = visit_AsyncWith = visit_AsyncFunctionDef
+
+    def visit_MatchAs(self, node):
+        if node.name:
+            self._check_name(node, node.name)
+        return self.generic_visit(node)
+
+    def visit_MatchClass(self, node):
+        for name in node.kwd_attrs:
+            try:
+                _check_attr_name(name)
+            except SandboxViolation as err:
+                self._fail(node, str(err))
+        return self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node):
+        if node.name:
+            self._check_name(node, node.name)
+        if node.type is None:
+            # NOTE(ck): a bare except would also catch the time-limit
+            # signal; give it the meaning scripts expect.
+            node.type = ast.copy_location(
+                ast.Name(id='Exception', ctx=ast.Load()), node)
+        return self.generic_visit(node)
+
+    def visit_Attribute(self, node):
+        try:
+            _check_attr_name(node.attr)
+        except SandboxViolation as err:
+            self._fail(node, str(err))
+        node = self.generic_visit(node)
+        if node.attr in _FORMAT_ATTRS and isinstance(node.ctx, ast.Load):
+            # x.format -> _ck_getattr(x, 'format'): a safe formatter for
+            # strings, the real attribute otherwise.
+            call = ast.Call(
+                func=ast.Name(id='_ck_getattr', ctx=ast.Load()),
+                args=[node.value, ast.Constant(node.attr)], keywords=[])
+            return ast.copy_location(call, node)
+        return node
+
+
+def compile_script(source, filename='<pyscript>'):
+    """Validate and compile ``source``.
+
+    :raises SandboxViolation: with the offending line.
+    :raises SyntaxError: for invalid Python.
+    """
+    tree = ast.parse(source, filename=filename, mode='exec')
+    tree = _Validator().visit(tree)
+    ast.fix_missing_locations(tree)
+    return compile(tree, filename, 'exec', dont_inherit=True)
+
+
+class _SafeFormatter(string.Formatter):
+    def get_field(self, field_name, args, kwargs):
+        first, rest = _string.formatter_field_name_split(field_name)
+        obj = self.get_value(first, args, kwargs)
+        for is_attr, key in rest:
+            if is_attr:
+                _check_attr_name(key)
+                obj = getattr(obj, key)
+            else:
+                obj = obj[key]
+        return obj, first
+
+
+_FORMATTER = _SafeFormatter()
+
+
+def _safe_format(template, *args, **kwargs):
+    return _FORMATTER.vformat(str(template), args, kwargs)
+
+
+def _safe_format_map(template, mapping):
+    return _FORMATTER.vformat(str(template), (), mapping)
+
+
+def _ck_getattr(obj, name, *default):
+    """getattr() with the attribute rules, and safe str formatting."""
+    _check_attr_name(name)
+    if name in _FORMAT_ATTRS:
+        if isinstance(obj, str):
+            func = _safe_format if name == 'format' else _safe_format_map
+            return lambda *a, **k: func(obj, *a, **k)
+        if isinstance(obj, type) and issubclass(obj, str):
+            return _safe_format if name == 'format' else _safe_format_map
+    return getattr(obj, name, *default)
+
+
+def _ck_hasattr(obj, name):
+    _check_attr_name(name)
+    return hasattr(obj, name)
+
+
+def _ck_setattr(obj, name, value):
+    _check_attr_name(name)
+    setattr(obj, name, value)
+
+
+def _ck_delattr(obj, name):
+    _check_attr_name(name)
+    delattr(obj, name)
+
+
+def _public(module):
+    names = getattr(module, '__all__', None) or [
+        n for n in dir(module) if not n.startswith('_')]
+    return {n: getattr(module, n) for n in names
+            if not n.startswith('_') and hasattr(module, n)
+            and not isinstance(getattr(module, n), types.ModuleType)}
+
+
+_MODULE_NAMES = {name: _public(mod) for name, mod in (
+    ('datetime', datetime), ('decimal', decimal), ('json', json),
+    ('math', math), ('re', re))}
+
+# NOTE(ck): C code (datetime.strptime, decimal's locale formatting) imports
+# these through the builtins' __import__; scripts cannot (the static check
+# refuses the names), so they get the real, already imported modules.
+_INTERNAL_MODULES = ('_strptime', 'locale', 'time', 'calendar')
+
+
+def _fresh_decimal_names():
+    names = dict(_MODULE_NAMES['decimal'])
+    # NOTE(ck): the template contexts are mutable module globals; every
+    # run gets copies so one script cannot change the arithmetic of others.
+    for ctx in ('DefaultContext', 'BasicContext', 'ExtendedContext'):
+        names[ctx] = names[ctx].copy()
+    return names
+
+
+def _fresh_json_names():
+    names = dict(_MODULE_NAMES['json'])
+    # NOTE(ck): json.dumps/loads use the real classes; a script that
+    # changed their attributes would change every later run, the worker's
+    # own encoding included. Scripts get subclasses of their own.
+    for cls in ('JSONEncoder', 'JSONDecoder'):
+        names[cls] = type(cls, (names[cls],), {})
+    return names
+
+
+_FRESH = {'decimal': _fresh_decimal_names, 'json': _fresh_json_names}
+
+
+def _make_import():
+    cache = {}
+
+    def _import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and name in ALLOWED_MODULES:
+            proxy = cache.get(name)
+            if proxy is None:
+                fresh = _FRESH.get(name)
+                attrs = fresh() if fresh else _MODULE_NAMES[name]
+                proxy = types.SimpleNamespace(**attrs)
+                cache[name] = proxy
+            return proxy
+        if level == 0 and name in _INTERNAL_MODULES:
+            import importlib
+            return importlib.import_module(name)
+        raise ImportError('import of %r is not allowed (allowed: %s)'
+                          % (name, ', '.join(ALLOWED_MODULES)))
+    return _import
+
+
+_BUILTINS = {name: getattr(builtins, name) for name in _SAFE_BUILTINS}
+_BUILTINS.update({
+    '__build_class__': builtins.__build_class__,
+    '_ck_getattr': _ck_getattr,
+    'getattr': _ck_getattr,
+    'hasattr': _ck_hasattr,
+    'setattr': _ck_setattr,
+    'delattr': _ck_delattr,
+})
+
+
+def make_globals(data):
+    """A fresh global namespace for one run of one script."""
+    namespace = dict(_BUILTINS)
+    namespace['__import__'] = _make_import()
+    return {'data': data, '__builtins__': namespace,
+            '__name__': '__pyscript__'}
+
+
+def fresh_context():
+    """The decimal context every run starts with (Python's defaults)."""
+    return decimal.Context(
+        prec=28, rounding=decimal.ROUND_HALF_EVEN, Emin=-999999,
+        Emax=999999, capitals=1, clamp=0, flags=[],
+        traps=[decimal.InvalidOperation, decimal.DivisionByZero,
+               decimal.Overflow])
+
+
+def preload():
+    """Import what C code may import lazily (before limits close files)."""
+    import importlib
+    for name in _INTERNAL_MODULES:
+        importlib.import_module(name)
+    datetime.datetime.strptime('2000', '%Y')
+    format(decimal.Decimal('1.5'), 'n')

@@ -1,0 +1,30 @@
+"""tools/bench.py keeps working: the rating benchmarks run on the small
+workload and their totals match the reference (no timing is asserted)."""
+
+import json
+import os
+import subprocess
+import sys
+
+
+from cloudkitty.tests import bench_rules
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))))
+
+
+def test_rating_benchmarks_run(tmp_path):
+    bench_rules.require_bench_dir()
+    out = tmp_path / 'results.jsonl'
+    env = dict(os.environ, CK_BENCH_CACHE=str(tmp_path))
+    for args in (['rating', '--sizes', 'small', '--runs', '3'],
+                 ['frame-overhead', '--frames', '50', '--runs', '3']):
+        subprocess.run([sys.executable, os.path.join(ROOT, 'tools',
+                                                     'bench.py'),
+                        *args, '--out', str(out)],
+                       check=True, env=env, capture_output=True)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    rating, overhead = records
+    assert rating['points'] == 2400 and rating['matches_expected'] is True
+    assert rating['runs'] == 3 and rating['modules'] == ['hashmap', 'noop']
+    assert set(overhead['empty_frame_us']) == {'median', 'min', 'max'}

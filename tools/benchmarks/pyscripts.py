@@ -1,0 +1,120 @@
+"""PyScripts benchmark: hashmap + the sandboxed egress_tier script.
+
+``pyscripts``: load ``rules.json`` (modules, hashmap and the pyscript)
+into a fresh SQLite database through the DB layers, parse the usage into
+frames (one per scope and period), then time, over every frame, rules
+loaded and sandbox workers started:
+
+* ``hashmap``: hashmap alone (the reference the script adds to);
+* ``per_frame``: the pipeline, one frame at a time (what the processor
+  does: one sandbox round trip per frame);
+* ``batched_w<N>``: hashmap frame by frame, then every frame given to
+  ``PyScripts.process_many`` at once (one round trip per batch of
+  ``[pyscripts] batch_points`` points) with N sandbox workers.
+
+Totals of every variant are checked against each other. As in the rating
+benchmark, ``gc.freeze()`` keeps the parsed workload out of the
+collector's way.
+"""
+
+import gc
+import os
+import time
+
+from benchmarks import common
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        'pyscripts', help='hashmap + sandboxed pyscripts points/s')
+    parser.add_argument('--size', default='medium', help='workload size')
+    parser.add_argument('--runs', type=int, default=5,
+                        help='timed runs per variant (>= 3)')
+    parser.add_argument('--workers', default='1,2',
+                        help='comma-separated sandbox worker counts')
+    parser.add_argument('--batch-points', type=int, default=2000)
+    parser.add_argument('--out', help='append results (JSON lines) here')
+    parser.set_defaults(func=run_pyscripts)
+    return ['pyscripts']
+
+
+def _setup(batch_points):
+    from cloudkitty.tests import bench_pyscripts
+    from cloudkitty.tests import bench_rules
+    conf, ctx = common.database()
+    conf.set_override('batch_points', batch_points, group='pyscripts')
+    bench_rules.load_rules(ctx, conf,
+                           parts=('modules', 'hashmap', 'pyscripts'))
+    return conf, ctx, bench_pyscripts, bench_rules
+
+
+def _workers_cpu(processor):
+    """User+system CPU seconds used so far by the sandbox workers."""
+    if processor is None:
+        return 0.0
+    total = 0
+    for pid in processor._get_pool().worker_pids():
+        with open('/proc/%d/stat' % pid, encoding='ascii') as handle:
+            fields = handle.read().rsplit(')', 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf('SC_CLK_TCK')
+
+
+def run_pyscripts(args):
+    from cloudkitty import rating
+    from cloudkitty.rating import pipeline
+    conf, ctx, bench_pyscripts, bench_rules = _setup(args.batch_points)
+    runs = max(3, args.runs)
+    path = common.usage_file(args.size)
+    start = time.perf_counter()
+    frames = bench_rules.read_frames(path)
+    parse_s = time.perf_counter() - start
+    points = sum(frame.point_count() for _scope, frame in frames)
+    gc.collect()
+    gc.freeze()
+    figures = {'size': args.size, 'points': points, 'frames': len(frames),
+               'parse_s': round(parse_s, 3),
+               'batch_points': args.batch_points}
+    totals = {}
+
+    def measure(name, func, pyscripts=None):
+        func()                          # warm caches, start workers
+        before = _workers_cpu(pyscripts)
+        seconds, rated = common.repeat(func, runs)
+        totals[name] = bench_rules.totals(rated)['total']
+        del rated
+        figures[name] = common.summary(seconds, points)
+        if pyscripts is not None:
+            # NOTE(ck): CPU of the sandbox workers, per run: with the
+            # parent's cpu_* figures, the whole cost whatever the load.
+            figures[name]['workers_cpu_s_per_run'] = round(
+                (_workers_cpu(pyscripts) - before) / runs, 3)
+
+    processors = rating.get_processors(conf)
+    ordered = bench_pyscripts.enabled_processors(ctx, conf, processors)
+    hashmap = [p for p in ordered if p.module_id == 'hashmap']
+    measure('hashmap', lambda: bench_pyscripts.rate_batched(hashmap,
+                                                            frames))
+    pipe = pipeline.Pipeline(conf, processors=processors)
+    pipe.refresh(ctx)
+    measure('per_frame', lambda: [(scope, pipe.rate(ctx, frame, scope))
+                                  for scope, frame in frames],
+            processors['pyscripts'])
+    processors['pyscripts'].close()
+    for workers in [int(w) for w in args.workers.split(',') if w.strip()]:
+        conf.set_override('workers', workers, group='pyscripts')
+        batched = bench_pyscripts.enabled_processors(
+            ctx, conf, rating.get_processors(conf))
+        measure('batched_w%d' % workers,
+                lambda batched=batched: bench_pyscripts.rate_batched(
+                    batched, frames), batched[-1])
+        batched[-1].close()
+    scripted = {name: str(total) for name, total in totals.items()
+                if name != 'hashmap'}
+    figures['totals'] = {'hashmap': str(totals['hashmap']), **scripted}
+    figures['totals_agree'] = len(set(scripted.values())) == 1
+    common.report('rating hashmap+pyscripts %s' % args.size, figures,
+                  args.out)
+    gc.unfreeze()
+    gc.collect()
+    return 0 if figures['totals_agree'] else 1
