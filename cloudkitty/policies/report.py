@@ -5,6 +5,7 @@ from cloudkitty.policies import base
 LIST_TENANTS = 'report:list_tenants'
 GET_TOTAL = 'report:get_total'
 GET_SUMMARY = 'report:get_summary'
+EXPORT = 'report:export'
 
 rules = [
     base.rule(LIST_TENANTS, base.ROLE_ADMIN,
@@ -16,6 +17,10 @@ rules = [
     base.rule(GET_SUMMARY, base.PROJECT_READER_OR_ADMIN,
               'Prices grouped by scope and/or type.',
               [('GET', '/v1/report/summary')]),
+    base.rule(EXPORT, base.PROJECT_READER_OR_ADMIN,
+              'Export rated points (CSV, JSON Lines, FOCUS) of a scope '
+              '(or of all scopes, admin).',
+              [('GET', '/v1/report/export')]),
 ]
 
 

@@ -8,11 +8,15 @@ import decimal
 
 import pecan
 from pecan import rest
+import webob
 
 from cloudkitty.api.expose import expose
 from cloudkitty.api import types as ck_types
 from cloudkitty.api.v1 import scope
 from cloudkitty.api.v1 import types as v1_types
+from cloudkitty import exception
+from cloudkitty import export
+from cloudkitty.export import formats as export_formats
 from cloudkitty.policies import report as policies
 from cloudkitty import storage as ck_storage
 from cloudkitty.storage import window as ck_window
@@ -51,6 +55,7 @@ class ReportController(rest.RestController):
         'tenants': ['GET'],
         'total': ['GET'],
         'summary': ['GET'],
+        'export': ['GET'],
     }
 
     @expose([ck_types.Text], ck_types.DateTime, ck_types.DateTime)
@@ -102,3 +107,57 @@ class ReportController(rest.RestController):
                 begin=begin, end=end, tenant_id=default_tenant,
                 res_type=default_type, rate='0')]
         return v1_types.SummaryCollection(summary=entries)
+
+    @expose(None, ck_types.Text, ck_types.DateTime, ck_types.DateTime,
+            ck_types.Text, ck_types.Text, ck_types.Text, ck_types.Text,
+            ck_types.Boolean, ck_types.Text)
+    def export(self, format='csv', begin=None, end=None, tenant_id=None,
+               service=None, filters=None, columns=None, all_tenants=False,
+               currency='USD'):
+        """Rated points of the window as CSV, JSON Lines or FOCUS, streamed
+        (see doc/source/admin/exports.rst)."""
+        ctx = pecan.request.context
+        scope_ids = scope.report_scopes(ctx, policies.EXPORT, tenant_id,
+                                        all_tenants)
+        export.check_format(format)
+        cols = export_formats.parse_columns(columns)
+        query_filters = parse_filters(filters)
+        begin, end = ck_window.window(begin, end)
+        if end <= begin:
+            raise InvalidWindow()
+        points = get_storage().iter_dataframes(
+            ctx, begin, end, scope_ids=scope_ids,
+            types=[t for t in (service or '').split(',') if t] or None,
+            filters=query_filters)
+        response = webob.Response(content_type=export.CONTENT_TYPES[format],
+                                  charset='utf-8')
+        name = export.filename(format, scope_ids[0] if scope_ids and len(
+            scope_ids) == 1 else None, begin, end)
+        response.content_disposition = 'attachment; filename="%s"' % name
+        response.app_iter = (chunk.encode('utf-8') for chunk in
+                             export_formats.render(format, points, cols,
+                                                   currency or 'USD'))
+        return response
+
+
+class InvalidFilters(exception.Invalid):
+    msg_fmt = ('Invalid filters %(value)r: expected key:value pairs, '
+               'comma-separated.')
+
+
+class InvalidWindow(exception.Invalid):
+    msg_fmt = 'Invalid window: end must be after begin.'
+
+
+def parse_filters(value):
+    """``{key: [values]}`` of ``k:v[,k:v]`` (a repeated key is OR-ed)."""
+    result = {}
+    for token in (value or '').split(','):
+        token = token.strip()
+        if not token:
+            continue
+        key, sep, item = token.partition(':')
+        if not sep or not key or not item:
+            raise InvalidFilters(value=value)
+        result.setdefault(key, []).append(item)
+    return result
