@@ -190,7 +190,7 @@ def test_module_proxies_are_per_run():
 
 
 def test_bench_script_compiles_and_runs():
-    with open(os.path.join(bench_rules.bench_dir(),
+    with open(os.path.join(bench_rules.require_bench_dir(),
                            'rules.pyscript.py')) as f:
         source = f.read()
     point = {'vol': {'unit': 'MB', 'qty': decimal.Decimal('1500')},
