@@ -117,6 +117,24 @@ def _request(base, method, path, body=None, query=None):
     return json.loads(text) if text else None
 
 
+def _check_port_free(host, port):
+    """Refuse to start when the API port is taken.
+
+    NOTE(qa): otherwise the new API dies on "Address already in use" while
+    the readiness probe is answered by whatever holds the port (typically
+    a quick start still running), so the run says "CloudKitty is running"
+    and exits.
+    """
+    import socket
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            raise SystemExit('quickstart: cannot serve on %s:%d (%s); stop '
+                             'what uses it or pass --port'
+                             % (host, port, err.strerror)) from None
+
+
 def _wait_for_api(base, api):
     for _ in range(100):
         if api.poll() is not None:
@@ -207,6 +225,7 @@ def main():
     # deprecated; CloudKitty does not use it, and a newcomer's terminal is
     # no place for that warning.
     os.environ.setdefault('PYTHONWARNINGS', 'ignore')
+    _check_port_free(args.host, args.port)
     qs_dir = os.path.abspath(args.dir)
     os.makedirs(qs_dir, exist_ok=True)
     feed, start = _feed(qs_dir, args.days)
