@@ -9,9 +9,8 @@ compiled rules before its next period.
   cast on topic :data:`TOPIC` reaches every processor of the deployment.
 * not set (embedded default): nothing leaves the process; only listeners
   registered in this very process (:func:`add_local_listener`) are called.
-  Processors in other processes still see the change, at their next scope
-  run, because they refresh before each period when no transport is
-  configured.
+  Processors in other processes still see the change before their next
+  batch of periods: they refresh their rules before each batch anyway.
 
 NOTE(ck): oslo.messaging 18.x registers its ``oslo_messaging_tracing`` and
 ``oslo_messaging_metrics`` groups on the global ``cfg.CONF`` only, at

@@ -65,7 +65,9 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, _stop)
-    proc = processor or ck_processor.Processor(conf)
+    # NOTE(ck): no RPC listener: a backfill refreshes its rules before
+    # each batch, and must not depend on the message bus being up.
+    proc = processor or ck_processor.Processor(conf, listen=False)
     progress = _Progress(out, quiet)
     failed = {}
     locked_rounds = 0
@@ -116,7 +118,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
     elapsed = progress.elapsed()
     cpu = max(time.process_time() - progress.cpu_started, 1e-9)
     out.write('Rated %d scope(s): %d period(s), %d point(s) in %.1f s '
-              '(%.0f points/s; %.1f s CPU, %.0f points/CPU-s); %d scope(s) '
+              '(%.0f points/s; %.2f s CPU, %.0f points/CPU-s); %d scope(s) '
               'failed%s\n' % (
                   len(progress.scopes), progress.periods, progress.points,
                   elapsed, progress.points / elapsed, cpu,
@@ -125,6 +127,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
     for scope_id, reason in sorted(failed.items()):
         out.write('FAILED scope %s: %s\n' % (scope_id, reason))
     if fetch_error:
-        out.write('FAILED to fetch the scopes: %s\n' % fetch_error)
+        out.write('FAILED round (scopes or locks unavailable): %s\n'
+                  % fetch_error)
     out.flush()
     return 1 if (failed or fetch_error) else 0

@@ -87,11 +87,14 @@ class Processor:
     :param member: tooz member id suffix (worker id).
     :param components: a :class:`Components` (default: from ``conf``).
     :param clock: current aware UTC datetime (tests).
+    :param listen: run the "rules changed" RPC listener (not needed by a
+        one-shot ``--once`` run).
     """
 
     def __init__(self, conf, member=0, components=None,
-                 clock=timing.utcnow):
+                 clock=timing.utcnow, listen=True):
         self.conf = conf
+        self.listen = listen
         self.member = member
         self.clock = clock
         self.context = ck_context.get_admin_context()
@@ -108,16 +111,17 @@ class Processor:
         comps = self._components or Components(self.conf)
         self.fetcher = comps.fetcher
         self.pipeline = comps.pipeline
-        self.listener = rpc.RulesListener(
-            self.conf, self.pipeline.notify_rules_changed).start()
+        if self.listen:
+            self.listener = rpc.RulesListener(
+                self.conf, self.pipeline.notify_rules_changed).start()
+        # NOTE(ck): the rules are refreshed before each batch of periods
+        # (cheap: one query for the module states, one for the rules
+        # generation); a notification marks the pipeline stale so that a
+        # change is also seen inside a batch, before the next period.
         self.worker = ck_worker.Worker(
             self.conf, self.context, comps.collector, comps.pipeline,
             comps.storage, comps.get_state,
-            fetcher_name=self.conf.fetcher.backend, clock=self.clock,
-            # NOTE(ck): with a transport, rule changes are pushed to us; the
-            # rules are then refreshed once per scope run and on each
-            # notification. Without one, refresh before every period.
-            refresh_each_period=not self.listener.remote)
+            fetcher_name=self.conf.fetcher.backend, clock=self.clock)
         member_id = ('cloudkitty-processor-%s-%d-%s' % (
             self.conf.host, os.getpid(), self.member)).encode('utf-8')
         self.coordinator = coordination.get_coordinator(
@@ -168,8 +172,17 @@ class Processor:
             if self.backoff.waiting(scope_id, time.monotonic()):
                 result.waiting.append(scope_id)
                 continue
-            lock = self._lock(scope_id)
-            if not lock.acquire(blocking=False):
+            try:
+                lock = self._lock(scope_id)
+                acquired = lock.acquire(blocking=False)
+            except coordination.ToozError as err:
+                # NOTE(ck): without the coordination backend no scope can
+                # be rated safely: end the round, retry after a short wait.
+                LOG.error('Coordination backend unavailable (%s): round '
+                          'aborted', err)
+                result.fetch_error = 'coordination: %s' % err
+                break
+            if not acquired:
                 LOG.debug('Scope %s is being rated by another processor',
                           scope_id)
                 result.locked.append(scope_id)
@@ -236,6 +249,8 @@ class Processor:
             wait = min(wait, max(SHORT_WAIT, retry - time.monotonic()))
         if result.fetch_error:
             wait = min(wait, 10.0)
+        # NOTE(ck): v2 API work (reprocessing, resets); see reprocess.py.
+        wait = min(wait, float(self.conf.reprocessing.poll_interval))
         return max(SHORT_WAIT, min(wait, float(period)))
 
     def run_forever(self, stop):

@@ -8,6 +8,7 @@ the next period.
 """
 
 import os
+import threading
 
 import oslo_messaging
 from oslo_log import log
@@ -35,17 +36,27 @@ class RulesListener:
     """Start/stop the RPC server of one processor process.
 
     Without ``transport_url`` it only registers an in-process listener.
+    The server starts in a background thread: a broker that is down must
+    never hold up rating (the processor refreshes its rules before each
+    batch of periods anyway; notifications only make changes visible
+    sooner, inside a batch).
     """
 
     def __init__(self, conf, on_change):
         self.conf = conf
         self.on_change = on_change
         self.server = None
+        self._thread = None
+        self._started = threading.Event()
 
     @property
     def remote(self):
-        """True when changes arrive over a real transport."""
+        """True when changes can arrive over a real transport."""
         return self.server is not None
+
+    def wait_started(self, timeout=None):
+        """True once the RPC server listens (tests)."""
+        return self._started.wait(timeout)
 
     def start(self):
         messaging.add_local_listener(self.on_change)
@@ -56,16 +67,31 @@ class RulesListener:
         self.server = oslo_messaging.get_rpc_server(
             transport, messaging.target(server=name),
             [RulesEndpoint(self.on_change)], executor='threading')
-        self.server.start()
-        LOG.debug('Listening for rules changes as %s', name)
+
+        def _run():
+            try:
+                self.server.start()
+            except Exception as err:  # noqa: B902 - logged, rating goes on
+                LOG.error('Cannot listen for rules changes on %s: %s',
+                          messaging.TOPIC, err)
+                return
+            self._started.set()
+            LOG.info('Listening for rules changes as %s', name)
+        self._thread = threading.Thread(target=_run, daemon=True,
+                                        name='ck-rules-listener')
+        self._thread.start()
         return self
 
     def stop(self):
         messaging.remove_local_listener(self.on_change)
-        if self.server is not None:
-            try:
-                self.server.stop()
-                self.server.wait()
-            finally:
-                self.server.transport.cleanup()
-                self.server = None
+        if self.server is None:
+            return
+        server, self.server = self.server, None
+        if self._thread is not None:
+            self._thread.join(5)
+        try:
+            if self._started.is_set():
+                server.stop()
+                server.wait()
+        finally:
+            server.transport.cleanup()

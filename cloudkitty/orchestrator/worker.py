@@ -238,6 +238,9 @@ class Worker:
                 else:
                     batch.add(frame)
                 status, period = self._advance(start)
+                if period is not None and until is not None \
+                        and period[0] >= until:
+                    period = None
                 if batch.full():
                     batch.flush()
                     if period is not None:

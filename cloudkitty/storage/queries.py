@@ -21,6 +21,7 @@ points.
 
 import datetime
 import json
+import operator
 
 import sqlalchemy as sa
 
@@ -234,20 +235,23 @@ class Query:
         sums = {}
 
         def _add(rows, size):
+            zero, add = dialects.ZERO, CTX.add
             for row in rows:
-                if not row[size]:
+                n, qty, price = row[size:size + 3]
+                if not n:
                     continue
                 key = tuple(row[:size])
+                if None in key:
+                    key = tuple('' if v is None else v for v in key)
                 # NOTE(ck): "is None", not "or": Decimal zero is falsy
-                qty = dialects.ZERO if row[size + 1] is None else row[size + 1]
-                price = (dialects.ZERO if row[size + 2] is None
-                         else row[size + 2])
+                qty = zero if qty is None else qty
+                price = zero if price is None else price
                 entry = sums.get(key)
                 if entry is None:
                     sums[key] = [qty, price]
                 else:
-                    entry[0] = CTX.add(entry[0], qty)
-                    entry[1] = CTX.add(entry[1], price)
+                    entry[0] = add(entry[0], qty)
+                    entry[1] = add(entry[1], price)
 
         rollup_rows, days = self._rollup(
             session, [r for _, _, r in keyed],
@@ -263,14 +267,16 @@ class Query:
         if exprs:
             query = query.group_by(*exprs)
         _add(session.execute(query), len(exprs))
-        ordered = sorted(sums.items(), key=lambda item: (
-            tuple('' if v is None else str(v) for v in item[0][:width]),
-            item[0][width:]))
+        # NOTE(ck): group values are strings (NULLs became ''), then the
+        # period datetimes: plain tuple order is the spec's order.
+        ordered = sorted(sums.items(), key=operator.itemgetter(0))
         total = len(ordered)
         ordered = ordered[offset or 0:]
         if limit is not None:
             ordered = ordered[:limit]
         begin, end = st_window.aware(self.begin), st_window.aware(self.end)
+        names = [name for name, _, _ in keyed]
+        normalize = dialects.normalize
         rows = []
         for key, (qty, price) in ordered:
             row_begin, row_end = begin, end
@@ -278,11 +284,8 @@ class Query:
                 row_begin = st_window.aware(key[width])
                 row_end = st_window.aware(key[width + 1])
             rows.append(storage.SummaryRow(
-                begin=row_begin, end=row_end, qty=dialects.normalize(qty),
-                price=dialects.normalize(price),
-                groups={name: ('' if value is None else str(value))
-                        for (name, _, _), value in zip(keyed, key[:width],
-                                                       strict=True)}))
+                row_begin, row_end, normalize(qty), normalize(price),
+                dict(zip(names, map(str, key[:width]), strict=True))))
         return storage.Summary(total, columns, rows)
 
     # -- tenants, points ------------------------------------------------

@@ -1,4 +1,4 @@
-"""The shared rating benchmark workload (``/work/shared/bench`` layout).
+"""The shared rating benchmark workload (``../shared/bench`` layout).
 
 Used by the tests (correctness gate) and by ``tools/bench.py``:
 
@@ -24,12 +24,29 @@ from cloudkitty.rating import modules
 from cloudkitty.rating import validity
 
 D = decimal.Decimal
-DEFAULT_DIR = os.environ.get('CK_BENCH_DIR', '/work/shared/bench')
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 
 def bench_dir():
-    """Directory of the shared workload (``CK_BENCH_DIR``)."""
-    return DEFAULT_DIR
+    """Directory of the shared workload.
+
+    ``CK_BENCH_DIR`` when set; otherwise ``shared/bench`` beside the
+    repository (where CI and the developers' machines keep it).
+    """
+    if os.environ.get('CK_BENCH_DIR'):
+        return os.environ['CK_BENCH_DIR']
+    return os.path.join(os.path.dirname(_REPO), 'shared', 'bench')
+
+
+def require_bench_dir():
+    """The workload directory; skip without it (fail under ``CI=true``)."""
+    directory = bench_dir()
+    if not os.path.exists(os.path.join(directory, 'gen_usage.py')):
+        from cloudkitty.tests import db_backends
+        db_backends.unavailable('shared benchmark workload not found in %s '
+                                '(set CK_BENCH_DIR)' % directory)
+    return directory
 
 
 def _datetime(text):

@@ -1,9 +1,10 @@
 """A real Keystone (PyPI ``keystone``) for authentication tests.
 
 Keystone runs from its own virtualenv (its dependencies do not belong in
-ours): ``$CK_KEYSTONE_VENV``, default ``$TMPDIR/ck-keystone-venv``, created
-with ``pip install keystone gunicorn`` when missing (about a minute; CI
-does it once per machine). The database, fernet and credential keys are
+ours): ``$CK_KEYSTONE_VENV``, default
+``~/.cache/cloudkitty-tests/keystone-venv``, created with ``pip install
+keystone gunicorn`` when missing (2-3 minutes; ``tools/ci/install-services.sh``
+does it before the tests in CI). The database, fernet and credential keys are
 prepared once per venv in a template directory and copied for each server,
 which brings a start down to a few seconds. gunicorn serves
 ``keystone.wsgi.api`` on 127.0.0.1 and an ephemeral port.
@@ -56,7 +57,8 @@ class KeystoneUnavailable(Exception):
 
 def venv_path():
     return os.environ.get('CK_KEYSTONE_VENV', os.path.join(
-        tempfile.gettempdir(), 'ck-keystone-venv'))
+        os.path.expanduser('~'), '.cache', 'cloudkitty-tests',
+        'keystone-venv'))
 
 
 def _run(*cmd, **kwargs):
@@ -73,6 +75,7 @@ def ensure_venv():
     if os.path.exists(os.path.join(venv, 'bin', 'gunicorn')) and \
             os.path.exists(os.path.join(venv, 'bin', 'keystone-manage')):
         return venv
+    os.makedirs(os.path.dirname(venv), exist_ok=True)
     _run(sys.executable, '-m', 'venv', venv)
     _run(os.path.join(venv, 'bin', 'pip'), 'install', '-q', 'keystone',
          'gunicorn', timeout=900)

@@ -38,7 +38,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 sys.path.insert(0, ROOT)
 
-SHARED = os.environ.get('CK_BENCH_DIR', '/work/shared/bench')
+from cloudkitty.tests import bench_rules  # noqa: E402
+
+SHARED = bench_rules.bench_dir()
 CACHE = os.environ.get('CK_BENCH_CACHE',
                        os.path.join(tempfile.gettempdir(), 'ck-bench'))
 SIZES = {'small': (10, 10, 24), 'medium': (100, 20, 24),

@@ -18,6 +18,7 @@ collector's way.
 """
 
 import gc
+import os
 import time
 
 from benchmarks import common
@@ -47,6 +48,18 @@ def _setup(batch_points):
     return conf, ctx, bench_pyscripts, bench_rules
 
 
+def _workers_cpu(processor):
+    """User+system CPU seconds used so far by the sandbox workers."""
+    if processor is None:
+        return 0.0
+    total = 0
+    for pid in processor._get_pool().worker_pids():
+        with open('/proc/%d/stat' % pid, encoding='ascii') as handle:
+            fields = handle.read().rsplit(')', 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf('SC_CLK_TCK')
+
+
 def run_pyscripts(args):
     from cloudkitty import rating
     from cloudkitty.rating import pipeline
@@ -64,12 +77,18 @@ def run_pyscripts(args):
                'batch_points': args.batch_points}
     totals = {}
 
-    def measure(name, func):
+    def measure(name, func, pyscripts=None):
         func()                          # warm caches, start workers
+        before = _workers_cpu(pyscripts)
         seconds, rated = common.repeat(func, runs)
         totals[name] = bench_rules.totals(rated)['total']
         del rated
         figures[name] = common.summary(seconds, points)
+        if pyscripts is not None:
+            # NOTE(ck): CPU of the sandbox workers, per run: with the
+            # parent's cpu_* figures, the whole cost whatever the load.
+            figures[name]['workers_cpu_s_per_run'] = round(
+                (_workers_cpu(pyscripts) - before) / runs, 3)
 
     processors = rating.get_processors(conf)
     ordered = bench_pyscripts.enabled_processors(ctx, conf, processors)
@@ -79,7 +98,8 @@ def run_pyscripts(args):
     pipe = pipeline.Pipeline(conf, processors=processors)
     pipe.refresh(ctx)
     measure('per_frame', lambda: [(scope, pipe.rate(ctx, frame, scope))
-                                  for scope, frame in frames])
+                                  for scope, frame in frames],
+            processors['pyscripts'])
     processors['pyscripts'].close()
     for workers in [int(w) for w in args.workers.split(',') if w.strip()]:
         conf.set_override('workers', workers, group='pyscripts')
@@ -87,7 +107,7 @@ def run_pyscripts(args):
             ctx, conf, rating.get_processors(conf))
         measure('batched_w%d' % workers,
                 lambda batched=batched: bench_pyscripts.rate_batched(
-                    batched, frames))
+                    batched, frames), batched[-1])
         batched[-1].close()
     scripted = {name: str(total) for name, total in totals.items()
                 if name != 'hashmap'}

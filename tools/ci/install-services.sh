@@ -24,4 +24,10 @@ if [ ! -x "$GN_VENV/bin/gnocchi-metricd" ] || [ ! -x "$GN_VENV/bin/gunicorn" ]; 
     "$GN_VENV/bin/pip" install -q 'gnocchi[postgresql,file]>=4.7,<4.8' \
         gunicorn psycopg2-binary
 fi
-echo "prometheus: $(command -v prometheus); gnocchi venv: $GN_VENV"
+# Keystone for the authentication tests (cloudkitty/tests/keystone.py).
+KS_VENV=${CK_KEYSTONE_VENV:-$HOME/.cache/cloudkitty-tests/keystone-venv}
+if [ ! -x "$KS_VENV/bin/keystone-manage" ] || [ ! -x "$KS_VENV/bin/gunicorn" ]; then
+    python3 -m venv "$KS_VENV"
+    "$KS_VENV/bin/pip" install -q keystone gunicorn
+fi
+echo "prometheus: $(command -v prometheus); gnocchi venv: $GN_VENV; keystone venv: $KS_VENV"

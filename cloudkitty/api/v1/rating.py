@@ -182,7 +182,11 @@ class RatingController(rest.RestController):
     def reload_modules(self):
         ctx = _context()
         ctx.can(policies.MODULE_CONFIG)
+        # Re-scan the module entry points and their API controllers, then
+        # reload every enabled module's rules.
+        rating_modules.module_classes(refresh=True)
         self.module_config.load()
+        pecan.request.services.pop('pipeline', None)
         pipeline().refresh(ctx)
 
 

@@ -335,11 +335,25 @@ class ThresholdsController(rest.RestController):
     def put(self, threshold_id, threshold):
         ctx = _authorize()
         data = hm_types.sent(threshold)
-        hashmap_db.update_threshold(
-            ctx, threshold_id, level=data.get('level'),
-            cost=data.get('cost'), type=data.get('type'),
-            tenant_id=data.get('tenant_id'), group_id=data.get('group_id'))
-        _changed()
+        current = hashmap_db.get_threshold(ctx, threshold_id)
+        # NOTE(ck): as for mappings, the repeats of the 302 loop must be
+        # cheap: skip the write (and the broadcast) when nothing changes.
+        # Omitted type means flat and omitted tenant_id means none (§3.4.7).
+        wanted = {
+            'level': data.get('level', current.level),
+            'cost': data.get('cost', current.cost),
+            'type': data.get('type') or 'flat',
+            'tenant_id': data.get('tenant_id'),
+            'group_id': data.get('group_id') or current.group_id,
+        }
+        if any(getattr(current, name) != value
+               for name, value in wanted.items()):
+            hashmap_db.update_threshold(
+                ctx, threshold_id, level=data.get('level'),
+                cost=data.get('cost'), type=data.get('type'),
+                tenant_id=data.get('tenant_id'),
+                group_id=data.get('group_id'))
+            _changed()
         _found()
 
     @expose(None, ck_types.Text, status_code=204)

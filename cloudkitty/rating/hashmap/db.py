@@ -60,6 +60,7 @@ def get_service(context, service_id=None, name=None):
 
 @db_api.context_manager.writer
 def _create_service(context, name):
+    name = objects.text('name', name, required=True)
     existing = context.session.scalars(sa.select(S).where(
         S.name == name)).first()
     if existing is not None:
@@ -125,6 +126,7 @@ def get_field(context, field_id):
 
 @db_api.context_manager.writer
 def _create_field(context, service_id, name):
+    name = objects.text('name', name, required=True)
     session = context.session
     queries.service_row(session, service_id, errors.InvalidService)
     existing = session.scalars(sa.select(F).where(
@@ -183,6 +185,7 @@ def get_group(context, group_id):
 
 @db_api.context_manager.writer
 def _create_group(context, name):
+    name = objects.text('name', name, required=True)
     existing = context.session.scalars(sa.select(G).where(
         G.name == name)).first()
     if existing is not None:
@@ -305,7 +308,7 @@ def create_threshold(context, level, cost, type=rules.FLAT, service_id=None,
     stored_level = objects.level(level)
     stored_cost = objects.cost(cost)
     objects.map_type(type)
-    tenant_id = tenant_id or None
+    tenant_id = objects.text('tenant_id', tenant_id or None)
     session = context.session
     queries.check_parents(session, service_id, field_id, group_id)
     _check_threshold_unique(session, None, stored_level, service_id,
@@ -336,7 +339,7 @@ def update_threshold(context, threshold_id, level=None, cost=None,
     stored_level = row.level if level is None else objects.level(level)
     stored_cost = row.cost if cost is None else objects.cost(cost)
     type = objects.map_type(type or rules.FLAT)
-    tenant_id = tenant_id or None
+    tenant_id = objects.text('tenant_id', tenant_id or None)
     if group_id:
         queries.group_row(session, group_id, errors.InvalidGroup)
     _check_threshold_unique(session, row.id, stored_level, row.service_id,

@@ -19,6 +19,7 @@ rules generation stamp changes.
 import bisect
 import datetime
 import decimal
+import sys
 import threading
 
 from cloudkitty import dataframe
@@ -130,7 +131,10 @@ class CompiledService:
 
     def __init__(self, service):
         self.service = service
-        self.fields = rules.relevant_fields(service)
+        # NOTE(ck): interned names let dict lookups succeed on identity when
+        # the collector interns attribute names too.
+        self.fields = tuple(sys.intern(name)
+                            for name in rules.relevant_fields(service))
         self.cache = {}
         self.by_text = {}
         factory = _make_loop(len(self.fields))

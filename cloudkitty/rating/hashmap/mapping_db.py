@@ -28,12 +28,7 @@ _ATTRIBUTES = frozenset(
 
 
 def _description(value):
-    if value is not None and len(value) > MAX_DESCRIPTION:
-        raise errors.InvalidAttribute(
-            attr='description', value=value,
-            reason='Value should have a maximum character requirement of %d'
-                   % MAX_DESCRIPTION)
-    return value
+    return objects.text('description', value, MAX_DESCRIPTION)
 
 
 def _conflict(value, service_id, field_id, tenant_id):
@@ -101,6 +96,9 @@ def create_mapping(context, cost, type=rules.FLAT, value=None,
     stored_cost = objects.cost(cost)
     objects.map_type(type)
     _description(description)
+    for attr, text in (('value', value), ('tenant_id', tenant_id),
+                       ('name', name)):
+        objects.text(attr, text or None)
     now = validity.naive_utc(now) or validity.utcnow()
     start, end = validity.check_create(start, end, now=now, force=force)
     if service_id and field_id:

@@ -134,6 +134,29 @@ def level(value):
     return _quantize('level', value, LEVEL_SCALE)
 
 
+MAX_TEXT = 255
+
+
+def text(attr, value, limit=MAX_TEXT, required=False):
+    """A string attribute within its column size.
+
+    :raises errors.InvalidAttribute: not a string, empty when
+        ``required``, or longer than ``limit``.
+    """
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value):
+        raise errors.InvalidAttribute(attr=attr, value=value,
+                                      reason='Mandatory field missing.'
+                                      if not value else 'Wrong type.')
+    if len(value) > limit:
+        raise errors.InvalidAttribute(
+            attr=attr, value=value,
+            reason='Value should have a maximum character requirement of '
+                   '%d' % limit)
+    return value
+
+
 def map_type(value):
     """``flat`` or ``rate``.
 

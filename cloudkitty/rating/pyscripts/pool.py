@@ -145,7 +145,7 @@ class _Worker:
         self.known.update(s.checksum for s in scripts)
         try:
             return json.loads(reply)
-        except ValueError:
+        except (ValueError, RecursionError):
             self._kill('invalid reply from the sandbox worker')
 
     def _read(self, size, timeout):
@@ -242,8 +242,8 @@ def decode_frame(reply, frame):
                     else orig.description))
             result[mtype] = points
         return ck_dataframe.DataFrame(begin, end, result)
-    except (InvalidReply, ValueError, TypeError, IndexError,
-            KeyError) as err:
+    except (InvalidReply, ValueError, TypeError, IndexError, KeyError,
+            RecursionError) as err:
         return Failure(None, 'invalid reply from the sandbox: %s' % (err,))
 
 

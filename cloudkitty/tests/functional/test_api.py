@@ -8,6 +8,9 @@ each item runs one gabbi test case (gabbi runs the earlier cases of its
 file first when they have not run yet), the fixtures of a file start with
 its first item and stop after its last.
 
+Every file runs on SQLite, PostgreSQL and MariaDB (``CK_GABBI_BACKENDS``
+narrows the list, e.g. ``CK_GABBI_BACKENDS=sqlite``).
+
 Tests of one file depend on each other: the root conftest makes xdist
 distribute file by file (``--dist loadfile``), so they all run, in order,
 on one worker.
@@ -32,17 +35,26 @@ def _load():
     return [suite for suite in top if getattr(suite, '_tests', None)]
 
 
-SUITES = _load()
-CASES = [(s, c) for s, suite in enumerate(SUITES)
+# NOTE(ck): every file runs on each database server: decimals, datetimes
+# and text comparisons differ between them. Suites are built once per
+# backend because gabbi cases remember that they ran.
+SUITES = []
+for _backend in fixtures.BACKENDS:
+    SUITES += [(_backend, suite) for suite in _load()]
+CASES = [(s, c) for s, (_b, suite) in enumerate(SUITES)
          for c in range(len(suite._tests))]
 _STARTED = {}
+
+
+def _stop(index):
+    SUITES[_STARTED.pop(index)][1].stop()
 
 
 @pytest.fixture(scope='module', autouse=True)
 def _stop_suites():
     yield
     for index in list(_STARTED):
-        SUITES[_STARTED.pop(index)].stop()
+        _stop(index)
 
 
 def _outcome(result):
@@ -56,13 +68,15 @@ def _outcome(result):
 
 @pytest.mark.parametrize(
     'suite_index,case_index', CASES,
-    ids=[SUITES[s]._tests[c].__class__.__name__ for s, c in CASES])
+    ids=['%s-%s' % (SUITES[s][0], SUITES[s][1]._tests[c].__class__.__name__)
+         for s, c in CASES])
 def test_gabbi(suite_index, case_index):
-    suite = SUITES[suite_index]
+    backend, suite = SUITES[suite_index]
     result = unittest.TestResult()
     if suite_index not in _STARTED:
         for other in list(_STARTED):
-            SUITES[_STARTED.pop(other)].stop()
+            _stop(other)
+        fixtures.use_backend(backend)
         suite.start(result)
         _STARTED[suite_index] = suite_index
         _outcome(result)
@@ -71,5 +85,5 @@ def test_gabbi(suite_index, case_index):
         case(result)
     finally:
         if case_index == len(suite._tests) - 1:
-            SUITES[_STARTED.pop(suite_index)].stop()
+            _stop(suite_index)
     _outcome(result)

@@ -151,9 +151,9 @@ ROUTES = [
                                    'is_active': 'bool'}),
     Route('GET', P + '/scripts/' + UNKNOWN),
     Route('POST', P + '/scripts/', {'force': 'bool'}, SCRIPT,
-          valid={'name': 's', 'data': 'a = 1'}),
+          valid={'name': 's'}),
     Route('PUT', P + '/scripts/' + UNKNOWN, body=SCRIPT,
-          valid={'name': 's', 'data': 'a = 1'}),
+          valid={'name': 's'}),
     Route('DELETE', P + '/scripts/' + UNKNOWN),
 ]
 

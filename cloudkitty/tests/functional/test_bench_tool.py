@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 from cloudkitty.tests import bench_rules
 
@@ -14,9 +13,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(
-    bench_rules.bench_dir(), 'gen_usage.py')), reason='no bench workload')
 def test_rating_benchmarks_run(tmp_path):
+    bench_rules.require_bench_dir()
     out = tmp_path / 'results.jsonl'
     env = dict(os.environ, CK_BENCH_CACHE=str(tmp_path))
     for args in (['rating', '--sizes', 'small', '--runs', '3'],

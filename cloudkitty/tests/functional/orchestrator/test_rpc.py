@@ -49,6 +49,7 @@ def test_fanout_reaches_every_listener_over_rabbitmq(conf):
     second.start()
     try:
         assert first.remote and second.remote
+        assert first.wait_started(20) and second.wait_started(20)
         # NOTE(ck): local listeners fire too; clear them to observe the
         # network delivery only.
         messaging.remove_local_listener(first.on_change)

@@ -13,6 +13,7 @@ import datetime
 import decimal
 import json
 import re
+import time
 
 import pytest
 import webob
@@ -87,6 +88,11 @@ def test_rule_change_reaches_running_processors(conf, pg_db, admin_context,
         workload.wait_for_states(admin_context, SCOPES,
                                  first + datetime.timedelta(seconds=3),
                                  timeout=30, procs=[proc])
+        # Both RPC servers (started in the background) must listen.
+        deadline = time.monotonic() + 30
+        while log_file.read_text().count('Listening for rules changes') < 2:
+            assert time.monotonic() < deadline, log_file.read_text()
+            time.sleep(0.2)
         # The API, configured with the same bus, disables hashmap; the
         # write itself broadcasts the change.
         messaging.register_opts(conf)

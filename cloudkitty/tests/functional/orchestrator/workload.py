@@ -23,12 +23,13 @@ import subprocess
 import sys
 import time
 
+from cloudkitty.tests import bench_rules
 from cloudkitty.tests import db_backends
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))))
 _BENCH_DIRS = (os.path.join(ROOT, 'tools', 'bench'),
-               os.environ.get('CK_BENCH_DIR', '/work/shared/bench'))
+               bench_rules.bench_dir())
 UTC = datetime.UTC
 HOUR = datetime.timedelta(hours=1)
 #: start of the generator's first period.

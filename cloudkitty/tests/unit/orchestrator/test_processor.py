@@ -93,8 +93,12 @@ def test_scope_locked_elsewhere_is_skipped(build, conf):
 def test_idle_wait_until_next_boundary(build):
     now = tw.T0 + 5 * tw.H + tw.H / 4
     proc, _ = build([], tw.Collector({'cpu': None}, {}), now=now)
+    proc.conf.set_override('poll_interval', 3600, group='reprocessing')
     wait = proc.idle_wait(ck_processor.RoundResult())
     assert wait == pytest.approx(45 * 60 + 1)
+    # v2 API work (reprocessing, resets) is polled more often.
+    proc.conf.set_override('poll_interval', 60, group='reprocessing')
+    assert proc.idle_wait(ck_processor.RoundResult()) == 60
 
 
 def test_once_reports_and_exit_status(build):
@@ -156,3 +160,16 @@ def test_once_single_round_when_no_boundary_crossed(build):
     proc.run_round = run_round
     assert once.run_once(proc.conf, io.StringIO(), processor=proc) == 0
     assert len(rounds) == 1
+
+
+def test_coordination_failure_aborts_the_round(build):
+    coll = tw.Collector({'cpu': None}, {})
+    proc, storage = build(['a', 'b'], coll)
+
+    def broken(scope_id):
+        raise coordination.ToozConnectionError('redis down')
+    proc._lock = broken
+    result = proc.run_round()
+    assert 'redis down' in result.fetch_error
+    assert storage.pushed == [] and result.done == []
+    assert proc.idle_wait(result) <= 10

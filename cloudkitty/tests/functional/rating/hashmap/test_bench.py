@@ -17,7 +17,7 @@ from cloudkitty.tests import bench_rules
 
 @pytest.fixture(scope='module')
 def small_usage(tmp_path_factory):
-    directory = bench_rules.bench_dir()
+    directory = bench_rules.require_bench_dir()
     if not os.path.exists(os.path.join(directory, 'gen_usage.py')):
         pytest.skip('benchmark workload not found in %s' % directory)
     out = tmp_path_factory.mktemp('bench') / 'usage-small.jsonl'

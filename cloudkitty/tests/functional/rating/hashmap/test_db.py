@@ -504,3 +504,27 @@ def test_odd_ids_are_just_unknown(ctx, tree):
     assert hashmap_db.list_fields(ctx, 42) == []
     assert hashmap_db.list_mappings(ctx, service_id=42) == []
     assert hashmap_db.list_thresholds(ctx, group_id=42) == []
+
+
+@pytest.mark.parametrize('attr', ['value', 'tenant_id', 'name',
+                                  'description'])
+def test_too_long_texts_are_400(ctx, tree, attr):
+    limit = 256 if attr == 'description' else 255
+    kwargs = {'field_id': tree[1].field_id, 'value': 'v',
+              attr: 'x' * (limit + 1)}
+    with pytest.raises(hashmap_db.InvalidAttribute) as err:
+        hashmap_db.create_mapping(ctx, 1, **kwargs)
+    assert str(err.value).endswith(
+        'Value should have a maximum character requirement of %d' % limit)
+    kwargs[attr] = 'x' * limit
+    assert getattr(hashmap_db.create_mapping(ctx, 1, **kwargs),
+                   attr) == 'x' * limit
+
+
+def test_names_are_checked(ctx):
+    with pytest.raises(hashmap_db.InvalidAttribute):
+        hashmap_db.create_service(ctx, 'x' * 256)
+    with pytest.raises(hashmap_db.InvalidAttribute):
+        hashmap_db.create_group(ctx, '')
+    with pytest.raises(hashmap_db.InvalidAttribute):
+        hashmap_db.create_service(ctx, None)

@@ -17,7 +17,7 @@ D = decimal.Decimal
 AT = datetime.datetime(2026, 6, 1)
 GROUPS = [None, 'g1', 'g2']
 TENANTS = [None, None, 'T1', 'T2']
-FIELDS = ['flavor', 'size', 'az']
+FIELDS = ['flavor', 'size', 'az', 'os']
 VALUES = ['a', 'b', '1', '2.5', '10', 'x y']
 RAW_VALUES = VALUES + [1, 2.5, 10, True, None, -3]
 
@@ -165,7 +165,7 @@ points = st.lists(st.tuples(
     st.decimals(min_value=D(0), max_value=D(200), places=2,
                 allow_nan=False, allow_infinity=False),
     st.dictionaries(st.sampled_from(FIELDS), st.sampled_from(RAW_VALUES),
-                    max_size=3),
+                    max_size=4),
     st.dictionaries(st.sampled_from(FIELDS), st.sampled_from(RAW_VALUES),
                     max_size=1)), min_size=1, max_size=12)
 

@@ -132,9 +132,10 @@ def test_memory_bombs(sandbox):
 
 def test_watchdog_kills_a_stalled_worker():
     sandbox = ck_pool.SandboxPool(cpu_time_limit=0.3, memory_limit_mb=192,
-                                  watchdog_grace=1)
+                                  watchdog_grace=30)
     try:
-        run1(sandbox, 'pass')
+        run1(sandbox, 'pass')   # started with a generous watchdog (load)
+        sandbox.watchdog_grace = 1
         pid, = sandbox.worker_pids()
         os.kill(pid, signal.SIGSTOP)
         try:
@@ -145,6 +146,7 @@ def test_watchdog_kills_a_stalled_worker():
             except ProcessLookupError:
                 pass
         assert message == 'wall-clock time limit exceeded (1.7s)'
+        sandbox.watchdog_grace = 30
         assert isinstance(run1(sandbox, 'pass'), dataframe.DataFrame)
         assert sandbox.worker_pids() != [pid]
     finally:
@@ -321,3 +323,32 @@ def test_batches_spread_over_workers():
         assert len(pool.worker_pids()) == 2
     finally:
         pool.close()
+
+
+BAD_REPLIES = {
+    'not_a_list': 5,
+    'unknown_status': [7],
+    'bad_failure': [1, 'x', 3],
+    'short': [0, '2026-01-01T00:00:00+00:00'],
+    'bad_begin': [0, 'yesterday', '2026-01-01T01:00:00+00:00', [], 0],
+    'bad_index': [0, '2026-01-01T00:00:00+00:00',
+                  '2026-01-01T01:00:00+00:00', [['t', [99]]], 0],
+    'negative_index': [0, '2026-01-01T00:00:00+00:00',
+                       '2026-01-01T01:00:00+00:00', [['t', [-1]]], 0],
+    'bad_qty': [0, '2026-01-01T00:00:00+00:00', '2026-01-01T01:00:00+00:00',
+                [['t', [[-1, 'u', 'NaN', '0', {}, {}, None]]]], 0],
+    'bad_groupby': [0, '2026-01-01T00:00:00+00:00',
+                    '2026-01-01T01:00:00+00:00',
+                    [['t', [[-1, 'u', '1', '0', [], {}, None]]]], 0],
+    'bad_unit': [0, '2026-01-01T00:00:00+00:00', '2026-01-01T01:00:00+00:00',
+                 [['t', [[-1, 3, '1', '0', {}, {}, None]]]], 0],
+}
+
+
+@pytest.mark.parametrize('reply', BAD_REPLIES.values(),
+                         ids=BAD_REPLIES.keys())
+def test_untrusted_reply_is_validated(reply):
+    # A compromised worker can at worst fail its frame.
+    result = ck_pool.decode_frame(reply, make_frame())
+    assert isinstance(result, ck_pool.Failure)
+    assert result.script is None

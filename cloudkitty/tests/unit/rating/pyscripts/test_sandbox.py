@@ -2,10 +2,12 @@
 namespace refuse, and what they let through."""
 
 import decimal
+import os
 
 import pytest
 
 from cloudkitty.rating.pyscripts import sandbox
+from cloudkitty.tests import bench_rules
 
 
 def run(source, data=None):
@@ -188,7 +190,8 @@ def test_module_proxies_are_per_run():
 
 
 def test_bench_script_compiles_and_runs():
-    with open('/work/shared/bench/rules.pyscript.py') as f:
+    with open(os.path.join(bench_rules.require_bench_dir(),
+                           'rules.pyscript.py')) as f:
         source = f.read()
     point = {'vol': {'unit': 'MB', 'qty': decimal.Decimal('1500')},
              'rating': {'price': decimal.Decimal('1')},
