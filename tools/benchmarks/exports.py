@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Exports benchmark: peak memory of a whole-window export vs its size.
 
-Usage::
+Usage (not a default benchmark: it takes minutes)::
 
-    python tools/bench/exports.py --rows 1000000,5000000 [--format csv]
+    python tools/bench.py exports --rows 1000000,5000000 [--format csv]
 
 For each size, on a fresh PostgreSQL database, bulk-loads N rated rows with
 the storage benchmark's ``generate_series`` generator (1000 scopes, 20000
@@ -15,7 +14,6 @@ file, and reports the child's max RSS (``ru_maxrss``), rows, bytes and
 seconds. Flat memory means the max RSS does not grow with N.
 """
 
-import argparse
 import json
 import os
 import platform
@@ -27,9 +25,7 @@ import time
 
 import sqlalchemy as sa
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import storage as st_bench  # noqa: E402
+from benchmarks import storage as st_bench
 
 CHILD = r'''
 import sys, time
@@ -95,16 +91,24 @@ def run(rows, fmt):
         st_bench.drop(engine)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--rows', default='1000000')
-    parser.add_argument('--format', default='csv')
-    args = parser.parse_args(argv)
+def add_arguments(parser):
+    parser.add_argument('--rows', default='1000000',
+                        help='comma-separated row counts')
+    parser.add_argument('--format', default='csv',
+                        choices=['csv', 'jsonl', 'focus'])
+
+
+def run_all(args):
     results = [run(int(n), args.format) for n in args.rows.split(',')]
     print(json.dumps({'machine': {'python': platform.python_version(),
                                   'cpus': os.cpu_count()},
                       'results': results}, indent=2))
 
 
-if __name__ == '__main__':
-    main()
+def register(subparsers):
+    """Hook of ``tools/bench.py`` (not run by default)."""
+    parser = subparsers.add_parser(
+        'exports', help='max RSS of a whole-window export vs row count')
+    add_arguments(parser)
+    parser.set_defaults(func=run_all)
+    return []
