@@ -1,5 +1,6 @@
 """Console scripts. Only this package and cloudkitty.wsgi touch argv."""
 
+import contextlib
 import functools
 import sys
 
@@ -24,3 +25,30 @@ def one_line_errors(func):
             sys.stderr.write('%s: error: %s\n' % (prog, message))
             sys.exit(2)
     return wrapper
+
+
+def _db_error_classes(connection_only):
+    from oslo_db import exception as db_exc
+    from sqlalchemy import exc as sa_exc
+    if connection_only:
+        return (sa_exc.OperationalError, sa_exc.InterfaceError,
+                db_exc.DBConnectionError)
+    return (sa_exc.OperationalError, sa_exc.InterfaceError,
+            sa_exc.ProgrammingError, db_exc.DBError)
+
+
+@contextlib.contextmanager
+def database_errors(what, connection_only=False):
+    """Report a database failure as one line naming [database] connection.
+
+    :param what: what the command was doing (``cannot purge``...).
+    :param connection_only: only translate errors reaching the server,
+        let others (a failing migration) surface as they are.
+    """
+    try:
+        yield
+    except _db_error_classes(connection_only) as err:
+        cause = getattr(err, 'orig', None) or err.__cause__ or err
+        lines = str(cause).strip().splitlines() or [repr(cause)]
+        raise exception.ConfigError(group='database', option='connection',
+                                    reason='%s: %s' % (what, lines[0]))

@@ -10,7 +10,6 @@ from oslo_config import cfg
 from cloudkitty import cmd
 from cloudkitty.db import api as db_api
 from cloudkitty.db import migration
-from cloudkitty import exception
 from cloudkitty import service
 
 
@@ -52,19 +51,9 @@ COMMAND_OPT = cfg.SubCommandOpt('command', title='Commands',
 
 
 def _reach_database(conf, func):
-    try:
+    with cmd.database_errors('cannot reach the database',
+                             connection_only=True):
         func(conf)
-    except Exception as err:  # noqa: B902 - DB errors are many classes
-        from oslo_db import exception as db_exc
-        from sqlalchemy import exc as sa_exc
-        if isinstance(err, sa_exc.OperationalError | sa_exc.InterfaceError
-                      | db_exc.DBConnectionError):
-            cause = getattr(err, 'orig', None) or err.__cause__ or err
-            lines = str(cause).strip().splitlines() or [repr(cause)]
-            raise exception.ConfigError(
-                group='database', option='connection',
-                reason='cannot reach the database: %s' % lines[0])
-        raise
 
 
 @cmd.one_line_errors

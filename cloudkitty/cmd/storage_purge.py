@@ -55,19 +55,8 @@ def _purge(conf):
 
 
 def _reach_database(conf):
-    try:
+    with cmd.database_errors('cannot purge'):
         _purge(conf)
-    except Exception as err:  # noqa: B902 - DB errors are many classes
-        from oslo_db import exception as db_exc
-        from sqlalchemy import exc as sa_exc
-        if isinstance(err, sa_exc.OperationalError | sa_exc.InterfaceError
-                      | sa_exc.ProgrammingError | db_exc.DBError):
-            cause = getattr(err, 'orig', None) or err.__cause__ or err
-            lines = str(cause).strip().splitlines() or [repr(cause)]
-            raise exception.ConfigError(
-                group='database', option='connection',
-                reason='cannot purge: %s' % lines[0])
-        raise
 
 
 @cmd.one_line_errors

@@ -86,19 +86,8 @@ def _run(conf):
     db_api.configure(conf)
     backend = storage.get_storage(conf)
     context = ck_context.get_admin_context()
-    try:
+    with cmd.database_errors('cannot read rated data'):
         written = write(conf, backend, context, columns, begin, end)
-    except Exception as err:  # noqa: B902 - DB errors are many classes
-        from oslo_db import exception as db_exc
-        from sqlalchemy import exc as sa_exc
-        if isinstance(err, sa_exc.OperationalError | sa_exc.InterfaceError
-                      | sa_exc.ProgrammingError | db_exc.DBError):
-            cause = getattr(err, 'orig', None) or err.__cause__ or err
-            lines = str(cause).strip().splitlines() or [repr(cause)]
-            raise exception.ConfigError(
-                group='database', option='connection',
-                reason='cannot read rated data: %s' % lines[0])
-        raise
     for path, count in written:
         print('%s: %d rows' % (path, count))
     if not written:
