@@ -3,10 +3,6 @@ rules.json (hashmap + the egress_tier pyscript) loaded through the DB
 layers, every frame rated, totals compared with
 expected.json["hashmap+pyscripts"]."""
 
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -16,24 +12,6 @@ from cloudkitty.rating import pipeline
 from cloudkitty.rating.pyscripts import db as pyscripts_db
 from cloudkitty.tests import bench_pyscripts
 from cloudkitty.tests import bench_rules
-
-
-@pytest.fixture(scope='module')
-def small_usage(tmp_path_factory):
-    directory = bench_rules.require_bench_dir()
-    if not os.path.exists(os.path.join(directory, 'gen_usage.py')):
-        pytest.skip('benchmark workload not found in %s' % directory)
-    out = tmp_path_factory.mktemp('bench') / 'usage-small.jsonl'
-    subprocess.run([sys.executable, os.path.join(directory, 'gen_usage.py'),
-                    '--size', 'small', '--out', str(out)], check=True)
-    return str(out)
-
-
-@pytest.fixture(scope='module')
-def expected():
-    with open(os.path.join(bench_rules.bench_dir(), 'expected.json'),
-              encoding='utf-8') as handle:
-        return json.load(handle)
 
 
 @pytest.fixture

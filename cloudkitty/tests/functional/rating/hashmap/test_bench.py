@@ -2,35 +2,12 @@
 through the DB layer, usage rated through the pipeline, totals compared
 with expected.json["hashmap"]."""
 
-import json
-import os
-import subprocess
-import sys
 
-import pytest
 
 from cloudkitty.rating import modules
 from cloudkitty.rating import pipeline
 from cloudkitty.rating.hashmap import db as hashmap_db
 from cloudkitty.tests import bench_rules
-
-
-@pytest.fixture(scope='module')
-def small_usage(tmp_path_factory):
-    directory = bench_rules.require_bench_dir()
-    if not os.path.exists(os.path.join(directory, 'gen_usage.py')):
-        pytest.skip('benchmark workload not found in %s' % directory)
-    out = tmp_path_factory.mktemp('bench') / 'usage-small.jsonl'
-    subprocess.run([sys.executable, os.path.join(directory, 'gen_usage.py'),
-                    '--size', 'small', '--out', str(out)], check=True)
-    return str(out)
-
-
-@pytest.fixture(scope='module')
-def expected():
-    with open(os.path.join(bench_rules.bench_dir(), 'expected.json'),
-              encoding='utf-8') as handle:
-        return json.load(handle)
 
 
 def test_rules_load_on_every_backend(db, admin_context, conf):
