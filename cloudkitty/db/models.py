@@ -8,6 +8,7 @@ below for the rest) so that migrations can refer to them on every backend.
 """
 
 import datetime
+import decimal
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -39,6 +40,40 @@ def utcnow():
 
 class Base(orm.DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ExactDecimal(sa.types.TypeDecorator):
+    """NUMERIC(precision, scale) that never goes through a binary float.
+
+    PostgreSQL and MariaDB store it as NUMERIC/DECIMAL. SQLite has no
+    decimal type (its NUMERIC affinity turns ``0.1`` into a float), so the
+    value is kept there as its plain fixed-point text and read back as a
+    Decimal. Money and quantities use it everywhere.
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision, scale):
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == 'sqlite':
+            return dialect.type_descriptor(sa.String(self.precision + 2))
+        return dialect.type_descriptor(sa.Numeric(self.precision,
+                                                  self.scale))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != 'sqlite':
+            return value
+        return format(decimal.Decimal(value), 'f')
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, decimal.Decimal):
+            return value
+        return decimal.Decimal(str(value))
 
 
 class TimestampMixin:

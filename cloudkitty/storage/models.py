@@ -19,10 +19,8 @@
     number of points.
 """
 
-import decimal
 
 import sqlalchemy as sa
-from sqlalchemy import types
 
 from cloudkitty.db import models
 
@@ -37,33 +35,17 @@ AMOUNT_PRECISION = 38
 AMOUNT_SCALE = 18
 
 
-class Amount(types.TypeDecorator):
-    """Exact decimal column.
+class Amount(models.ExactDecimal):
+    """Exact decimal amount: NUMERIC(38, 18), fixed-point text on SQLite.
 
-    NUMERIC(38, 18) on PostgreSQL and MariaDB. SQLite has no decimal type:
-    a NUMERIC column there silently turns ``0.1`` into a binary float, so
-    the value is kept as its plain decimal text (TEXT affinity) and summed
-    by a Python aggregate (see :mod:`cloudkitty.storage.dialects`).
+    Sums on SQLite use a Python aggregate (see
+    :mod:`cloudkitty.storage.dialects`).
     """
 
-    impl = sa.Numeric(AMOUNT_PRECISION, AMOUNT_SCALE)
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
-        if dialect.name == 'sqlite':
-            return dialect.type_descriptor(sa.String(64))
-        return dialect.type_descriptor(
-            sa.Numeric(AMOUNT_PRECISION, AMOUNT_SCALE, asdecimal=True))
-
-    def process_bind_param(self, value, dialect):
-        if value is None or dialect.name != 'sqlite':
-            return value
-        return format(decimal.Decimal(value), 'f')
-
-    def process_result_value(self, value, dialect):
-        if value is None or isinstance(value, decimal.Decimal):
-            return value
-        return decimal.Decimal(str(value))
+    def __init__(self):
+        super().__init__(AMOUNT_PRECISION, AMOUNT_SCALE)
 
 
 # NOTE(ck): BIGINT ids on servers, but SQLite only autoincrements an

@@ -6,12 +6,10 @@ their parents by that public UUID, so an API object is one row without
 joins. Physical deletes of children are done explicitly by
 :mod:`.db` (SQLite does not enforce foreign keys by default).
 
-Costs are ``NUMERIC(40, 28)`` and levels ``NUMERIC(20, 8)``; on SQLite,
-whose NUMERIC is a binary float, :class:`ExactDecimal` stores the exact
-decimal text instead.
+Costs are ``NUMERIC(40, 28)`` and levels ``NUMERIC(20, 8)``, through the
+shared :class:`cloudkitty.db.models.ExactDecimal` (exact text on SQLite).
 """
 
-import decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
@@ -23,40 +21,12 @@ from cloudkitty.db import models
 DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
 
 
-class ExactDecimal(sa.types.TypeDecorator):
-    """NUMERIC(precision, scale), stored as fixed-point text on SQLite."""
-
-    impl = sa.Numeric
-    cache_ok = True
-
-    def __init__(self, precision, scale):
-        super().__init__(precision=precision, scale=scale, asdecimal=True)
-        self.precision = precision
-        self.scale = scale
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == 'sqlite':
-            return dialect.type_descriptor(sa.String(self.precision + 2))
-        return dialect.type_descriptor(sa.Numeric(self.precision,
-                                                  self.scale))
-
-    def process_bind_param(self, value, dialect):
-        if value is None or dialect.name != 'sqlite':
-            return value
-        return format(decimal.Decimal(value), 'f')
-
-    def process_result_value(self, value, dialect):
-        if value is None or isinstance(value, decimal.Decimal):
-            return value
-        return decimal.Decimal(str(value))
-
-
 def Cost():
-    return ExactDecimal(40, 28)
+    return models.ExactDecimal(40, 28)
 
 
 def Level():
-    return ExactDecimal(20, 8)
+    return models.ExactDecimal(20, 8)
 
 
 class HashMapService(models.Base):
