@@ -127,6 +127,10 @@ def _check_port_free(host, port):
     """
     import socket
     with socket.socket() as sock:
+        # NOTE(ck): like the API server (allow_reuse_address), so that
+        # connections of a previous run left in TIME_WAIT do not count:
+        # only a listening socket makes the port taken.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as err:
