@@ -45,6 +45,57 @@ def _frozen(mapping):
     return types.MappingProxyType(dict(mapping))
 
 
+# NOTE(ck): values whose equality implies the same text: for these, two
+# equal attribute mappings are interchangeable (a hashmap field matches on
+# ``str(value)``). 1.0 == 1 (float, Decimal) and 0.0 == -0.0 are equal with
+# different texts, so mappings holding other types are never shared.
+_INTERNABLE = frozenset((str, int, bool, type(None)))
+
+
+class MappingInterner:
+    """Hands out one shared read-only mapping per distinct attribute dict.
+
+    A resource reports the same groupby and metadata period after period;
+    a collector that interns them keeps one mapping per resource instead
+    of one per point, which makes frames several times smaller (and rating
+    them faster: fewer objects to walk through the CPU caches) and lets
+    storage and the pyscripts sandbox encode a mapping once.
+
+    Mappings are equal when they hold the same keys, in the same order,
+    with equal values of the same types among ``str``, ``int``, ``bool``
+    and ``None``; others are copied as usual, never shared. The memo is
+    bounded: it is emptied when it holds ``max_size`` mappings.
+    """
+
+    __slots__ = ('_memo', 'max_size')
+
+    def __init__(self, max_size=65536):
+        self._memo = {}
+        self.max_size = max_size
+
+    def __len__(self):
+        return len(self._memo)
+
+    def __call__(self, mapping):
+        """A read-only mapping equal to ``mapping`` (shared when possible).
+
+        :param mapping: a dict (or mapping) of attribute values; it is
+            copied, never kept.
+        """
+        values = tuple(mapping.values())
+        value_types = tuple(map(type, values))
+        if not _INTERNABLE.issuperset(value_types):
+            return types.MappingProxyType(dict(mapping))
+        key = (tuple(mapping), values, value_types)
+        memo = self._memo
+        shared = memo.get(key)
+        if shared is None:
+            if len(memo) >= self.max_size:
+                memo.clear()
+            shared = memo[key] = types.MappingProxyType(dict(mapping))
+        return shared
+
+
 class DataPoint(tuple):
     """One rated (or not yet rated) measurement.
 

@@ -95,6 +95,9 @@ class BaseCollector(abc.ABC):
             metrics = ck_metrics.load(conf)
         self.metrics = ck_metrics.check_extra_args(
             metrics, self.extra_args_schema, self.collector_name)
+        # NOTE(ck): a resource's attributes repeat every period: its points
+        # share one groupby and one metadata mapping (see MappingInterner).
+        self._intern = dataframe.MappingInterner()
 
     @abc.abstractmethod
     def fetch_all(self, metric, start, end, scope_id):
@@ -148,6 +151,7 @@ class BaseCollector(abc.ABC):
         unit = metric.unit
         description = metric.description
         convert = metric.convert
+        intern = self._intern
         points = []
         for attributes, qty in raw:
             groupby = {name: attributes.get(name, '') for name in
@@ -158,7 +162,8 @@ class BaseCollector(abc.ABC):
             metadata = {name: attributes.get(name, '') for name in
                         metadata_names}
             points.append(dataframe.DataPoint(
-                unit, convert(qty), 0, groupby, metadata, description))
+                unit, convert(qty), 0, intern(groupby), intern(metadata),
+                description))
         return points
 
     def close(self):  # noqa: B027 - optional hook

@@ -155,6 +155,8 @@ def read_frames(path):
     """``[(scope_id, DataFrame)]``, one frame per (scope, begin), in file
     order; quantities are exact decimals."""
     frames = collections.OrderedDict()
+    # NOTE(ck): as a collector does, one mapping per resource, not per point
+    intern = dataframe.MappingInterner()
     with open(path, encoding='utf-8') as handle:
         for line in handle:
             row = json.loads(line, parse_float=D)
@@ -164,7 +166,8 @@ def read_frames(path):
                 entry = frames[key] = (row['end'], {})
             entry[1].setdefault(row['service'], []).append(
                 dataframe.DataPoint(row['unit'], row['qty'], 0,
-                                    row['groupby'], row['metadata']))
+                                    intern(row['groupby']),
+                                    intern(row['metadata'])))
     return [(scope, dataframe.DataFrame(begin, end, usage))
             for (scope, begin), (end, usage) in frames.items()]
 

@@ -92,3 +92,55 @@ def test_with_usage_keeps_period():
     assert other.usage['a'] == (point,)
     with pytest.raises(TypeError):
         other.usage['b'] = ()
+
+
+def test_interner_shares_equal_mappings_and_copies_them():
+    intern = dataframe.MappingInterner()
+    source = {'flavor': 'm1.small', 'vcpus': 1, 'public': True, 'az': None}
+    first = intern(source)
+    second = intern(dict(source))
+    assert first is second
+    assert dict(first) == source
+    source['flavor'] = 'changed'            # the caller's dict is not kept
+    assert first['flavor'] == 'm1.small'
+    with pytest.raises(TypeError):
+        first['flavor'] = 'x'
+    assert intern(source) is not first
+
+
+@pytest.mark.parametrize('left, right', [
+    ({'x': 1}, {'x': True}),                # equal values, other types
+    ({'x': 1}, {'x': '1'}),
+    ({'a': '1', 'b': '2'}, {'b': '2', 'a': '1'}),   # other key order
+])
+def test_interner_keeps_mappings_of_other_types_apart(left, right):
+    intern = dataframe.MappingInterner()
+    a, b = intern(left), intern(right)
+    assert a is not b
+    assert [(k, type(v)) for k, v in a.items()] == [
+        (k, type(v)) for k, v in left.items()]
+    assert [(k, type(v)) for k, v in b.items()] == [
+        (k, type(v)) for k, v in right.items()]
+
+
+@pytest.mark.parametrize('value', [1.0, -0.0, D('1.0'), ['a'], {'b': 1}])
+def test_interner_never_shares_values_whose_text_may_differ(value):
+    # 1.0 == 1 == Decimal('1.0') and 0.0 == -0.0, with other texts; lists
+    # and dicts are mutable: such mappings are copied, never shared.
+    intern = dataframe.MappingInterner()
+    first = intern({'x': value})
+    second = intern({'x': value})
+    assert first is not second
+    assert first['x'] == value and type(first['x']) is type(value)
+    assert len(intern) == 0
+
+
+def test_interner_is_bounded():
+    intern = dataframe.MappingInterner(max_size=3)
+    kept = [intern({'id': str(n)}) for n in range(3)]
+    assert len(intern) == 3
+    assert intern({'id': '0'}) is kept[0]
+    intern({'id': 'new'})                   # full: emptied, then stored
+    assert len(intern) == 1
+    again = intern({'id': '0'})
+    assert again is not kept[0] and dict(again) == {'id': '0'}

@@ -93,6 +93,24 @@ def test_point_shape(file_conf, small_feed):
     assert isinstance(point.metadata['vcpus'], int)
 
 
+def test_points_of_one_resource_share_their_mappings(file_conf, small_feed):
+    coll = collector.get_collector(file_conf)
+    scope = _lines(small_feed)[0]['scope_id']
+    _, first = coll.retrieve('instance', START, START + HOUR, scope)
+    _, second = coll.retrieve('instance', START + HOUR, START + 2 * HOUR,
+                              scope)
+    by_id = {p.groupby['id']: p for p in first}
+    assert len(by_id) == len(first) > 1
+    for point in second:
+        previous = by_id[point.groupby['id']]
+        # same day: same calendar keys, so the whole groupby is shared
+        assert point.groupby is previous.groupby
+        assert point.metadata is previous.metadata
+    # different resources never share
+    assert len({id(p.metadata) for p in first}) == len(
+        {tuple(p.metadata.items()) for p in first})
+
+
 def test_calendar_keys():
     keys = collector.calendar_keys(datetime.datetime(2026, 11, 2, 13,
                                                      tzinfo=UTC))
