@@ -94,6 +94,59 @@ class Pipeline:
                                             reason=err)
         return frame
 
+    def rate_many(self, context, items):
+        """Price many frames, each as :meth:`rate` would.
+
+        Modules that can batch (``process_many``, e.g. pyscripts: one
+        sandbox round trip for many frames) get every frame still in the
+        running at once; the others get them one by one. A frame that fails
+        does not fail the others.
+
+        :param items: sequence of ``(frame, scope_id)``.
+        :returns: one entry per item, in order: the rated DataFrame, or the
+            :class:`~cloudkitty.exception.RatingError` it failed with.
+        """
+        if self._stale:
+            self.refresh(context)
+        results = [frame for frame, _scope_id in items]
+        running = list(range(len(items)))
+        for proc in self._active:
+            if not running:
+                break
+            many = getattr(proc, 'process_many', None)
+            if many is not None:
+                try:
+                    outcomes = many([(results[n], items[n][1],
+                                      items[n][0].start) for n in running])
+                except Exception as err:  # noqa: B902 - named, per frame
+                    outcomes = [self._failure(proc, err, items[n])
+                                for n in running]
+            else:
+                outcomes = []
+                for n in running:
+                    try:
+                        outcomes.append(proc.process(
+                            results[n], items[n][1], items[n][0].start))
+                    except Exception as err:  # noqa: B902 - per frame
+                        outcomes.append(self._failure(proc, err, items[n]))
+            still = []
+            for n, outcome in zip(running, outcomes, strict=True):
+                results[n] = outcome
+                if not isinstance(outcome, exception.RatingError):
+                    still.append(n)
+            running = still
+        return results
+
+    @staticmethod
+    def _failure(proc, err, item):
+        if isinstance(err, exception.RatingError):
+            return err
+        frame, scope_id = item
+        LOG.error('Rating module %s failed on scope %s period %s: %s',
+                  proc.module_id, scope_id, frame.start, err,
+                  exc_info=err)
+        return exception.RatingError(module=proc.module_id, reason=err)
+
     def quote(self, context, resources, now=None):
         """Price resources described as in ``POST /v1/rating/quote``.
 

@@ -39,9 +39,11 @@ _LEN = struct.Struct('>I')
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _BOOT = ('import sys; sys.path.insert(0, %r); import worker; '
          'sys.exit(worker.main())' % _HERE)
-# NOTE(ck): beyond this many compiled scripts a worker starts afresh
-# (keeps its cache bounded without a second protocol message).
+# NOTE(ck): beyond this many compiled scripts, or attribute mappings, a
+# worker starts afresh (keeps its caches bounded without a second protocol
+# message). 32768 mappings are a few tens of MiB in the worker.
 _MAX_KNOWN = 256
+_MAX_MAPS = 32768
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +78,11 @@ class _Worker:
         self.memory_limit_mb = memory_limit_mb
         self.proc = None
         self.known = set()
+        # id(mapping) -> slot of the groupby/metadata mappings this worker
+        # holds; kept[slot] keeps each mapping alive, so its id stays unique
+        self.maps = {}
+        self.kept = []
+        self.must_reset = False
 
     def _start(self):
         self.proc = subprocess.Popen(
@@ -84,6 +91,9 @@ class _Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, close_fds=True, cwd='/', env={})
         self.known = set()
+        self.maps = {}
+        self.kept = []
+        self.must_reset = False
         LOG.debug('Started pyscripts sandbox worker %s', self.proc.pid)
 
     def stop(self):
@@ -122,16 +132,36 @@ class _Worker:
         raise WorkerDied(reason)
 
     def call(self, scripts, frames, timeout):
-        """One round trip; returns the decoded reply list."""
+        """One round trip for ``frames`` (DataFrames); returns the decoded
+        reply list.
+
+        :raises TypeError: an attribute value that cannot be sent.
+        :raises WorkerDied: the worker was killed (and will be restarted).
+        """
         if self.proc is None:
             self._start()
-        reset = len(self.known) > _MAX_KNOWN
+        reset = (self.must_reset or len(self.known) > _MAX_KNOWN
+                 or len(self.maps) > _MAX_MAPS)
         if reset:
             self.known = set()
+            self.maps = {}
+            self.kept = []
+        # NOTE(ck): until the request is written, the worker may not get the
+        # mappings registered below: if anything fails, both sides restart
+        # their tables with the next request.
+        self.must_reset = True
         wire_scripts = [(s.checksum, s.name,
                          None if s.checksum in self.known else s.data)
                         for s in scripts]
-        body = marshal.dumps((reset, wire_scripts, frames))  # ValueError
+        defs = []
+        wires = encode_frames(frames, self.maps, self.kept, defs)
+        try:
+            body = marshal.dumps((reset, wire_scripts, defs, wires, False))
+        except ValueError:
+            # NOTE(ck): some attribute value marshal cannot carry (Decimal,
+            # datetime): tag the mappings (slow path).
+            defs = [(slot, _tag_tree(mapping)) for slot, mapping in defs]
+            body = marshal.dumps((reset, wire_scripts, defs, wires, True))
         try:
             self.proc.stdin.write(_LEN.pack(len(body)) + body)
             self.proc.stdin.flush()
@@ -142,6 +172,7 @@ class _Worker:
             reply = self._read(size, timeout)
         except (OSError, ValueError):
             self._kill(None)
+        self.must_reset = False
         self.known.update(s.checksum for s in scripts)
         try:
             return json.loads(reply)
@@ -163,24 +194,48 @@ class _Worker:
         return b''.join(chunks)
 
 
-def encode_frame(frame, tagged=False):
-    """The marshal-able form of a frame (see the worker protocol).
+def encode_frames(frames, maps, kept, defs):
+    """The marshal-able form of ``frames`` (see the worker protocol).
 
-    :param tagged: groupby/metadata may hold values marshal cannot carry
-        (Decimal, datetime): tag them (slow path).
+    A point refers to its groupby and metadata by slot in the worker's
+    table of mappings: ``maps`` (``id(mapping) -> slot``, the mapping kept
+    alive in ``kept[slot]``) says what the worker holds already; the
+    mappings it lacks are given slots and appended to ``defs`` as ``(slot,
+    dict)``. Collectors share one mapping per resource
+    (:class:`~cloudkitty.dataframe.MappingInterner`), so a mapping crosses
+    the pipe once per worker, not once per point.
     """
     # NOTE(ck): hot path: the tuple layout of DataPoint (unit, qty, price,
-    # groupby, metadata, description) is read directly, and
-    # mappingproxy.copy() is a plain dict copy, much faster than dict().
-    if tagged:
-        usage = [(mtype, [(p[0], str(p[1]), str(p[2]), _tag_tree(p[3]),
-                           _tag_tree(p[4])) for p in points])
-                 for mtype, points in frame.usage.items()]
-    else:
-        usage = [(mtype, [(p[0], str(p[1]), str(p[2]), p[3].copy(),
-                           p[4].copy()) for p in points])
-                 for mtype, points in frame.usage.items()]
-    return (frame.start.isoformat(), frame.end.isoformat(), usage, tagged)
+    # groupby, metadata, description) is read directly. (Columns built
+    # with map() were slower: a frame holds only a few points per type.)
+    get = maps.get
+    wires = []
+    for frame in frames:
+        usage = []
+        for mtype, points in frame.usage.items():
+            items = []
+            append = items.append
+            for point in points:
+                groupby = point[3]
+                gb_slot = get(id(groupby))
+                if gb_slot is None:
+                    gb_slot = _register(groupby, maps, kept, defs)
+                metadata = point[4]
+                md_slot = get(id(metadata))
+                if md_slot is None:
+                    md_slot = _register(metadata, maps, kept, defs)
+                append((point[0], str(point[1]), str(point[2]), gb_slot,
+                        md_slot))
+            usage.append((mtype, items))
+        wires.append((frame.start.isoformat(), frame.end.isoformat(), usage))
+    return wires
+
+
+def _register(mapping, maps, kept, defs):
+    slot = maps[id(mapping)] = len(kept)
+    kept.append(mapping)
+    defs.append((slot, mapping.copy()))
+    return slot
 
 
 def _tag_tree(value):
@@ -217,11 +272,20 @@ def decode_frame(reply, frame):
         if status != 0:
             raise InvalidReply('bad status')
         _, begin, end, usage, tagged = reply
-        originals = [p for _, points in frame.usage.items() for p in points]
+        originals = None
         result = {}
         for mtype, items in usage:
-            if not isinstance(mtype, str) or not isinstance(items, list):
+            if not isinstance(mtype, str):
                 raise InvalidReply('bad usage entry')
+            if items == 0:
+                # every point of this input type, unchanged
+                result[mtype] = frame.usage[mtype]
+                continue
+            if not isinstance(items, list):
+                raise InvalidReply('bad usage entry')
+            if originals is None:
+                originals = [p for points in frame.usage.values()
+                             for p in points]
             points = []
             for item in items:
                 if type(item) is int:
@@ -241,6 +305,8 @@ def decode_frame(reply, frame):
                     desc if desc is not None or orig is None
                     else orig.description))
             result[mtype] = points
+        if begin == frame.start.isoformat() and end == frame.end.isoformat():
+            return frame.with_usage(result)
         return ck_dataframe.DataFrame(begin, end, result)
     except (InvalidReply, ValueError, TypeError, IndexError, KeyError,
             RecursionError) as err:
@@ -322,16 +388,10 @@ class SandboxPool:
         return results
 
     def _run_batch(self, scripts, frames):
-        wires = [encode_frame(f) for f in frames]
         timeout = self._timeout(len(frames) * len(scripts))
         worker = self._idle.get()
         try:
-            try:
-                replies = worker.call(scripts, wires, timeout)
-            except ValueError:
-                # NOTE(ck): some attribute value marshal cannot carry.
-                wires = [encode_frame(f, tagged=True) for f in frames]
-                replies = worker.call(scripts, wires, timeout)
+            replies = worker.call(scripts, frames, timeout)
         except WorkerDied as died:
             # NOTE(ck): the worker goes back first: the retry needs one.
             self._idle.put(worker)

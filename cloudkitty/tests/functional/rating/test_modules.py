@@ -40,7 +40,30 @@ class Broken(rating.RatingProcessor):
     module_id = 'broken'
 
     def process(self, frame, scope_id, at):
+        if scope_id == 'fine':
+            return frame
         raise ZeroDivisionError('boom')
+
+
+class Batching(rating.RatingProcessor):
+    """Adds ten, all frames at once; fails the frames of scope 'bad'."""
+
+    module_id = 'batching'
+    calls = []
+
+    def process(self, frame, scope_id, at):
+        result, = self.process_many([(frame, scope_id, at)])
+        if isinstance(result, exception.RatingError):
+            raise result
+        return result
+
+    def process_many(self, items):
+        self.calls.append([scope for _frame, scope, _at in items])
+        return [exception.RatingError(module='batching', reason='bad scope')
+                if scope == 'bad' else frame.with_usage(
+                    {k: [p.with_price(p.price + 10) for p in v]
+                     for k, v in frame.usage.items()})
+                for frame, scope, _at in items]
 
 
 FAKES = {'addone': AddOne, 'broken': Broken, 'double': Double,
@@ -56,9 +79,17 @@ def fake_modules():
     modules._classes = saved
 
 
-def _pipeline(conf):
+@pytest.fixture
+def with_batching(fake_modules):
+    """The fakes plus a module that rates many frames at once."""
+    modules._classes = dict(sorted({**FAKES,
+                                    'batching': Batching}.items()))
+    Batching.calls.clear()
+
+
+def _pipeline(conf, fakes=FAKES):
     return pipeline.Pipeline(conf, {name: cls(conf)
-                                    for name, cls in FAKES.items()})
+                                    for name, cls in fakes.items()})
 
 
 def _frame():
@@ -165,6 +196,48 @@ def test_pipeline_error_names_module(sqlite_db, admin_context, conf,
     with pytest.raises(exception.RatingError) as err:
         pipe.rate(admin_context, _frame(), 'scope')
     assert str(err.value) == 'Rating module broken failed: boom'
+
+
+def test_rate_many_rates_as_rate_does(sqlite_db, admin_context, conf,
+                                      with_batching):
+    modules.update_module(admin_context, conf, 'addone', enabled=True,
+                          priority=3)
+    modules.update_module(admin_context, conf, 'batching', enabled=True,
+                          priority=2)
+    modules.update_module(admin_context, conf, 'double', enabled=True,
+                          priority=1)
+    pipe = _pipeline(conf, {**FAKES, 'batching': Batching})
+    results = pipe.rate_many(admin_context, [(_frame(), 'a'),
+                                             (_frame(), 'b')])
+    assert pipe.active_modules == ['addone', 'batching', 'double', 'noop']
+    # (0 + 1 + 10) * 2 for every point; the batching module saw both
+    # frames in one call
+    for result in results:
+        assert [p.price for _t, p in result.iterpoints()] == [22, 22]
+    assert Batching.calls == [['a', 'b']]
+    single = pipe.rate(admin_context, _frame(), 'a')
+    assert [p.price for _t, p in single.iterpoints()] == [22, 22]
+    assert Batching.calls == [['a', 'b'], ['a']]
+
+
+def test_rate_many_fails_only_the_failing_frames(sqlite_db, admin_context,
+                                                 conf, with_batching):
+    modules.update_module(admin_context, conf, 'batching', enabled=True,
+                          priority=3)
+    modules.update_module(admin_context, conf, 'broken', enabled=True,
+                          priority=2)
+    modules.update_module(admin_context, conf, 'double', enabled=True,
+                          priority=1)
+    pipe = _pipeline(conf, {**FAKES, 'batching': Batching})
+    results = pipe.rate_many(admin_context, [
+        (_frame(), 'fine'), (_frame(), 'bad'), (_frame(), 'other')])
+    assert [p.price for _t, p in results[0].iterpoints()] == [20, 20]
+    assert isinstance(results[1], exception.RatingError)
+    assert str(results[1]) == 'Rating module batching failed: bad scope'
+    assert isinstance(results[2], exception.RatingError)
+    assert str(results[2]) == 'Rating module broken failed: boom'
+    assert Batching.calls == [['fine', 'bad', 'other']]
+    assert pipe.rate_many(admin_context, []) == []
 
 
 def test_quote_sums_prices(sqlite_db, admin_context, conf, fake_modules):

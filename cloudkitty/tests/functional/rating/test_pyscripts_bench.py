@@ -6,11 +6,11 @@ expected.json["hashmap+pyscripts"]."""
 
 import pytest
 
+from cloudkitty import dataframe
 from cloudkitty import rating
 from cloudkitty.rating import modules
 from cloudkitty.rating import pipeline
 from cloudkitty.rating.pyscripts import db as pyscripts_db
-from cloudkitty.tests import bench_pyscripts
 from cloudkitty.tests import bench_rules
 
 
@@ -47,13 +47,18 @@ def test_batched_rating_matches_expected(loaded, admin_context, conf,
                                          small_usage, expected):
     conf.set_override('workers', 2, group='pyscripts')
     conf.set_override('batch_points', 500, group='pyscripts')
-    ordered = bench_pyscripts.enabled_processors(admin_context, conf)
+    processors = rating.get_processors(conf)
+    pipe = pipeline.Pipeline(conf, processors=processors)
     frames = bench_rules.read_frames(small_usage)
     try:
-        rated = bench_pyscripts.rate_batched(ordered, frames)
+        results = pipe.rate_many(admin_context,
+                                 [(frame, scope) for scope, frame in frames])
     finally:
-        ordered[-1].close()
-    assert [p.module_id for p in ordered] == ['hashmap', 'noop',
-                                              'pyscripts']
+        processors['pyscripts'].close()
+    assert pipe.active_modules == ['hashmap', 'noop', 'pyscripts']
+    assert len(results) == len(frames)
+    rated = [(scope, result)
+             for (scope, _), result in zip(frames, results, strict=True)]
+    assert all(isinstance(r, dataframe.DataFrame) for _, r in rated)
     got = bench_rules.totals(rated)
     assert bench_rules.differences(got, expected['hashmap+pyscripts']) == []

@@ -361,3 +361,102 @@ def test_untrusted_reply_is_validated(reply):
     result = ck_pool.decode_frame(reply, make_frame())
     assert isinstance(result, ck_pool.Failure)
     assert result.script is None
+
+
+def test_a_shared_mapping_crosses_the_pipe_once():
+    intern = dataframe.MappingInterner()
+    meta = intern({'flavor_name': 'm1.small'})
+    frames = [dataframe.DataFrame(START, END, {'instance': [
+        dataframe.DataPoint('instance', 1, 0, intern({'id': 'vm%d' % n}),
+                            meta) for n in range(3)]}) for _ in range(2)]
+    maps, kept, defs = {}, [], []
+    wires = ck_pool.encode_frames(frames, maps, kept, defs)
+    # three groupby mappings and one metadata mapping, sent once each
+    assert [slot for slot, _ in defs] == [0, 1, 2, 3]
+    assert {tuple(m.items()) for _, m in defs} == {
+        (('id', 'vm0'),), (('id', 'vm1'),), (('id', 'vm2'),),
+        (('flavor_name', 'm1.small'),)}
+    assert wires[0][2] == wires[1][2]
+    # a point is (unit, qty, price, groupby slot, metadata slot)
+    assert wires[0][2] == [('instance', [('instance', '1', '0', 0, 1),
+                                         ('instance', '1', '0', 2, 1),
+                                         ('instance', '1', '0', 3, 1)])]
+    assert kept[1] is meta
+    again = []
+    ck_pool.encode_frames(frames, maps, kept, again)
+    assert again == []
+
+
+def _tagging_script():
+    return script('for p in data["usage"]["instance"]:\n'
+                  '    p["rating"]["price"] = p["vol"]["qty"] * 3\n'
+                  '    p["metadata"]["seen"] = p["groupby"]["id"]\n')
+
+
+def _check_tagged(results, frames):
+    for result, frame in zip(results, frames, strict=True):
+        for point, orig in zip(result.usage['instance'],
+                               frame.usage['instance'], strict=True):
+            assert point.price == orig.qty * 3
+            assert point.groupby is orig.groupby
+            assert dict(point.metadata) == {**orig.metadata,
+                                            'seen': orig.groupby['id']}
+
+
+def test_worker_tables_stay_in_step(monkeypatch):
+    # Tiny tables: the parent resets them often; every reply must still
+    # come from the right mappings.
+    monkeypatch.setattr(ck_pool, '_MAX_MAPS', 3)
+    pool = ck_pool.SandboxPool(cpu_time_limit=1, memory_limit_mb=192,
+                               batch_points=2)
+    try:
+        intern = dataframe.MappingInterner()
+        frames = [dataframe.DataFrame(START, END, {'instance': [
+            dataframe.DataPoint('instance', n + 1, 0,
+                                intern({'id': 'vm%d' % (n % 5)}),
+                                intern({'az': 'az%d' % (n % 3)}))
+            for n in range(k, k + 2)]}) for k in range(12)]
+        for _ in range(2):
+            _check_tagged(pool.run([_tagging_script()], frames), frames)
+        # a worker that dies loses its tables: the new one gets them again
+        pid, = pool.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+        assert isinstance(pool.run([_tagging_script()], frames[:1])[0],
+                          ck_pool.Failure)
+        _check_tagged(pool.run([_tagging_script()], frames), frames)
+    finally:
+        pool.close()
+
+
+def test_unsendable_attribute_leaves_the_tables_consistent(sandbox):
+    class Opaque:
+        pass
+
+    intern = dataframe.MappingInterner()
+    good = dataframe.DataFrame(START, END, {'instance': [
+        dataframe.DataPoint('instance', 2, 0, intern({'id': 'vm-a'}),
+                            intern({'az': 'az1'}))]})
+    bad = dataframe.DataFrame(START, END, {'instance': [
+        dataframe.DataPoint('instance', 2, 0, intern({'id': 'vm-b'}),
+                            {'thing': Opaque()})]})
+    with pytest.raises(TypeError):
+        sandbox.run([_tagging_script()], [good, bad])
+    # the failed request registered 'vm-a' on the parent side only: the
+    # next request starts both tables afresh
+    _check_tagged(sandbox.run([_tagging_script()], [good]), [good])
+
+
+def test_untouched_types_come_back_as_they_were(sandbox):
+    frame = make_frame(3)
+    source = ('data["usage"]["network.outgoing.bytes"][0]["rating"]'
+              '["price"] = 7\n'
+              'data["usage"]["instance"].reverse()\n')
+    result = run1(sandbox, source, frame)
+    assert result.usage['instance'] == tuple(
+        reversed(frame.usage['instance']))
+    assert result.usage['network.outgoing.bytes'][0].price == 7
+    untouched = run1(sandbox, 'data["usage"]["extra"] = []\n', frame)
+    # the very tuples of the input frame, not copies
+    assert untouched.usage['instance'] is frame.usage['instance']
+    assert untouched.usage['extra'] == ()
+    assert (untouched.start, untouched.end) == (frame.start, frame.end)
