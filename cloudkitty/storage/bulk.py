@@ -306,3 +306,89 @@ def execute_upsert(session, dialect, build, rows, cache_key):
         cursor.executemany(sql, params)
     finally:
         cursor.close()
+
+
+_REPLACED_SQL = {
+    'sqlite': ('"%s"', '?', 'ck_dsum'),
+    'postgresql': ('"%s"', '%s', 'SUM'),
+    'mysql': ('`%s`', '%s', 'SUM'),
+}
+
+
+def _periods_where(dialect, sa_dialect, periods):
+    """``WHERE`` text and parameters of the points of the pushed
+    ``{naive begin: {scope ids}}`` periods.
+
+    NOTE(ck): periods sharing the same scopes make one ``scope_id IN (..)
+    AND begin IN (..)`` term (exact: every pair of the product is pushed);
+    a write pushes one scope's periods (processor) or one period of many
+    scopes: one term. Both columns lead the (scope_id, begin) index.
+    """
+    quote, mark, _ = _REPLACED_SQL[dialect]
+    stamp = (sa.DateTime().dialect_impl(sa_dialect).bind_processor(
+        sa_dialect) if dialect == 'sqlite' else None) or (lambda v: v)
+    groups = {}
+    for begin, scopes in periods.items():
+        groups.setdefault(frozenset(scopes), []).append(begin)
+    terms, params = [], []
+    for begins, scopes in sorted((sorted(b), sorted(s))
+                                 for s, b in groups.items()):
+        terms.append('(scope_id IN (%s) AND %s IN (%s))' % (
+            ', '.join([mark] * len(scopes)), quote % 'begin',
+            ', '.join([mark] * len(begins))))
+        params.extend(scopes)
+        params.extend(stamp(b) for b in begins)
+    return ' OR '.join(terms), params
+
+
+def remove_periods(session, dialect, periods, deltas):
+    """Delete the stored points of the pushed ``{naive begin: {scope
+    ids}}`` periods and account them as removed in ``deltas``.
+
+    The write hot path's own statements (see the module docstring): the
+    sums are grouped in SQL; on PostgreSQL one ``DELETE ... RETURNING``
+    feeds them, elsewhere a ``SELECT`` does, followed by the ``DELETE``
+    only when something matched (not on the first write of a period).
+
+    :returns: True when points were removed.
+    """
+    sa_dialect = session.bind.dialect
+    quote, _, dsum = _REPLACED_SQL[dialect]
+    where, params = _periods_where(dialect, sa_dialect, periods)
+    begin, end = quote % 'begin', quote % 'end'
+    sums = ('scope_id, %s, type, COUNT(*), MAX(%s), %s(qty), %s(price)'
+            % (begin, end, dsum, dsum))
+    cursor = _cursor(session)
+    try:
+        if dialect == 'postgresql':
+            # NOTE(ck): one statement (and round trip) deletes and sums.
+            cursor.execute(
+                'WITH gone AS (DELETE FROM storage_points WHERE %s '
+                'RETURNING scope_id, %s, type, %s, qty, price) SELECT %s '
+                'FROM gone GROUP BY scope_id, %s, type'
+                % (where, begin, end, sums, begin), params)
+            found = cursor.fetchall()
+        else:
+            cursor.execute(
+                'SELECT %s FROM storage_points WHERE %s GROUP BY scope_id, '
+                '%s, type' % (sums, where, begin), params)
+            found = cursor.fetchall()
+            if found:
+                cursor.execute('DELETE FROM storage_points WHERE %s'
+                               % where, params)
+        if not found:
+            return False
+        if dialect == 'sqlite':
+            stamp = sa.DateTime().dialect_impl(sa_dialect).result_processor(
+                sa_dialect, None)
+            number = decimal.Decimal
+        else:
+            stamp = number = None
+        for scope_id, begin_at, type_, n, max_end, qty, price in found:
+            if stamp is not None:
+                begin_at, max_end = stamp(begin_at), stamp(max_end)
+                qty, price = number(qty), number(price)
+            deltas.remove(scope_id, begin_at, max_end, type_, n, qty, price)
+        return True
+    finally:
+        cursor.close()

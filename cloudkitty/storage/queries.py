@@ -37,24 +37,6 @@ D = models.daily
 M = models.monthly
 
 
-def periods_filter(periods):
-    """Points of the given ``{naive begin: {scope ids}}`` periods.
-
-    NOTE(ck): periods sharing the same scopes make one ``scope_id IN (..)
-    AND begin IN (..)`` term (exact: every pair of the product is pushed).
-    A write pushes one scope's periods (processor) or one period of many
-    scopes: one term whatever the number of periods, so the statement's
-    shape -- and SQLAlchemy's compiled form of it -- is the same each time.
-    """
-    groups = {}
-    for begin, scopes in periods.items():
-        groups.setdefault(frozenset(scopes), []).append(begin)
-    terms = sorted((sorted(begins), sorted(scopes))
-                   for scopes, begins in groups.items())
-    return sa.or_(*(sa.and_(P.c.scope_id.in_(scopes), P.c.begin.in_(begins))
-                    for begins, scopes in terms))
-
-
 def _values(value):
     if isinstance(value, list | tuple | set | frozenset):
         return [str(v) for v in value]

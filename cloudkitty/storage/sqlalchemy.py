@@ -16,7 +16,6 @@ from cloudkitty.db import api as db_api
 from cloudkitty import storage
 from cloudkitty.storage import bulk
 from cloudkitty.storage import dialects
-from cloudkitty.storage import models
 from cloudkitty.storage import queries
 from cloudkitty.storage import rollup
 from cloudkitty.storage import state
@@ -76,9 +75,7 @@ class SQLAlchemyStorage(storage.BaseStorage):
                 if not rows.add_frame(scope_id, begin, end, usage,
                                       deltas) and mark_empty:
                     rows.add_marker(scope_id, begin, end, deltas)
-            where = queries.periods_filter(periods)
-            if rollup.subtract_rows(session, dialect, deltas, where):
-                session.execute(models.points.delete().where(where))
+            bulk.remove_periods(session, dialect, periods, deltas)
             rows.insert(session)
             deltas.apply(session, dialect)
             if set_state:
