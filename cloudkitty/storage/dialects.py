@@ -68,10 +68,17 @@ def prepare(session):
     return name
 
 
+#: Type of the servers' sums: their drivers return exact Decimals, which
+#: SQLAlchemy then passes through untouched (a TypeDecorator would call
+#: Python code twice per value: thousands of calls in a large summary).
+_SERVER_SUM = sa.Numeric(60, models.AMOUNT_SCALE, asdecimal=True)
+
+
 def dsum(dialect, column):
-    """Exact SUM of an amount column (NULL over no row)."""
-    func = sa.func.ck_dsum if dialect == 'sqlite' else sa.func.sum
-    return sa.type_coerce(func(column), models.Amount())
+    """Exact SUM of an amount column (NULL over no row): a Decimal."""
+    if dialect == 'sqlite':
+        return sa.type_coerce(sa.func.ck_dsum(column), models.Amount())
+    return sa.type_coerce(sa.func.sum(column), _SERVER_SUM)
 
 
 def dadd(dialect, left, right):
@@ -156,8 +163,10 @@ def normalize(value):
     if value is None:
         return ZERO
     value = value.normalize(CTX)
-    # NOTE(ck): cheaper than reading the exponent through as_tuple()
-    if value == value.to_integral_value():
+    # NOTE(ck): cheaper than reading the exponent through as_tuple(). A
+    # positive exponent needs a coefficient without trailing zeros times
+    # 10 or more: only values of 10 or more can have one.
+    if value.adjusted() > 0 and value == value.to_integral_value():
         value = value.quantize(1, context=CTX)
     return value
 
