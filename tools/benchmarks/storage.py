@@ -179,11 +179,32 @@ def transactions(periods, mode):
             for i in range(0, len(items), BATCH_PERIODS)]
 
 
+def durability(engine):
+    """The settings that make a commit durable, as the database reports
+    them (checked, not assumed)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == 'sqlite':
+            return {name: conn.exec_driver_sql('PRAGMA %s' % name).scalar()
+                    for name in ('journal_mode', 'synchronous')}
+        if engine.dialect.name == 'postgresql':
+            return {name: conn.exec_driver_sql('SHOW %s' % name).scalar()
+                    for name in ('synchronous_commit', 'fsync')}
+        return {'innodb_flush_log_at_trx_commit': conn.exec_driver_sql(
+            'SELECT @@innodb_flush_log_at_trx_commit').scalar()}
+
+
 def run_writes(backend, periods, mode):
     engine = fresh_engine(backend)
     restore = bind(engine)
     store = sql_storage.SQLAlchemyStorage(_Conf)
     ctx = ck_context.get_admin_context()
+    settings = durability(engine)
+    durable = (settings.get('synchronous', 2) >= 2
+               and settings.get('synchronous_commit', 'on') != 'off'
+               and settings.get('fsync', 'on') == 'on'
+               and settings.get('innodb_flush_log_at_trx_commit', 1) == 1)
+    if not durable:
+        raise SystemExit('commits are not durable: %s' % settings)
     calls = transactions(periods, mode)
     rows = 0
     start = time.perf_counter()
@@ -192,7 +213,7 @@ def run_writes(backend, periods, mode):
         rows += store.push_many(ctx, frames)
     cpu = time.process_time() - cpu
     elapsed = time.perf_counter() - start
-    return engine, restore, store, rows, elapsed, cpu
+    return engine, restore, store, rows, elapsed, cpu, settings
 
 
 def raw_group_by(engine, by_scope):
@@ -364,8 +385,9 @@ def run(args):
             raise SystemExit('unknown write mode %r' % mode)
         rates, cpu_us, queries = [], [], []
         for _ in range(args.runs):
-            engine, restore, store, rows, elapsed, cpu = run_writes(
-                args.backend, periods, mode)
+            engine, restore, store, rows, elapsed, cpu, settings = \
+                run_writes(args.backend, periods, mode)
+            report['durability'] = settings
             try:
                 rates.append(rows / elapsed)
                 cpu_us.append(cpu / rows * 1e6)
