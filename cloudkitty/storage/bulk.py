@@ -81,11 +81,20 @@ def _json_default(value):
 # new encoder each time, a visible cost at tens of thousands of rows/s.
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(',', ':'),
                             default=_json_default)
+# NOTE(ck): JSONEncoder.encode() still builds the C encoder on every call
+# (a third of the time of a small mapping): build it once, with the same
+# options (ASCII output, sorted keys, compact separators). Attribute maps
+# are flat and never circular: no reference tracking.
+_C_ENCODER = (json.encoder.c_make_encoder(
+    None, _json_default, json.encoder.encode_basestring_ascii, None, ':',
+    ',', True, False, True) if json.encoder.c_make_encoder else None)
 
 
 def dumps(mapping):
     """Compact, key-sorted JSON text of a point's groupby/metadata."""
-    return _ENCODER.encode(dict(mapping))
+    if _C_ENCODER is None:
+        return _ENCODER.encode(dict(mapping))
+    return ''.join(_C_ENCODER(dict(mapping), 0))
 
 
 # NOTE(ck): the checks of the hot loop below, spelled out. str() of a
@@ -114,7 +123,9 @@ class PointRows:
     def __init__(self, dialect, sa_dialect):
         self.dialect = dialect
         self.count = 0
-        self._items = []
+        #: the rows so far: COPY text lines on PostgreSQL, parameter
+        #: tuples elsewhere (columns in :data:`POINT_COLUMNS` order)
+        self.items = []
         self._texts = {}
         self._kept = []
         self._stamps = {}
@@ -156,7 +167,7 @@ class PointRows:
         pg = self.dialect == 'postgresql'
         texts = self._texts
         encode = self._encode
-        items = self._items
+        items = self.items
         append = items.append
         start = len(items)
         period = (self._period(begin), self._period(end))
@@ -221,17 +232,17 @@ class PointRows:
 
     def insert(self, session):
         """Insert the rows in the session's transaction."""
-        if not self._items:
+        if not self.items:
             return
         cursor = _cursor(session)
         try:
             if self.dialect == 'postgresql':
-                cursor.copy_expert(_COPY, io.StringIO(''.join(self._items)),
+                cursor.copy_expert(_COPY, io.StringIO(''.join(self.items)),
                                    size=1 << 20)
             elif self.dialect == 'sqlite':
-                cursor.executemany(_INSERT_SQLITE, self._items)
+                cursor.executemany(_INSERT_SQLITE, self.items)
             else:
-                cursor.executemany(_INSERT_MYSQL, self._items)
+                cursor.executemany(_INSERT_MYSQL, self.items)
         finally:
             cursor.close()
 
@@ -275,12 +286,20 @@ def _plan(session, build, columns, cache_key):
         plan = (sql, template, None)
     else:
         compiled = stmt.compile(dialect=dialect)
+        names = compiled.positiontup if compiled.positional else columns
+        if sorted(names) != sorted(columns):
+            raise RuntimeError('unexpected upsert SQL: %s' % compiled.string)
         table = stmt.table
-        processors = tuple(
-            (c, table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
-            for c in columns)
-        names = compiled.positiontup if compiled.positional else None
-        plan = (compiled.string, processors, names)
+        # NOTE(ck): (column, processor, repeats) in placeholder order;
+        # dates and datetimes repeat across the rows of a write (days,
+        # period ends): their conversions are memoised.
+        order = []
+        for name in names:
+            type_ = table.c[name].type
+            order.append((name, type_.dialect_impl(dialect).bind_processor(
+                dialect), isinstance(type_, sa.Date | sa.DateTime)))
+        plan = (compiled.string, tuple(order),
+                None if compiled.positional else tuple(names))
     _PLANS[key] = plan
     return plan
 
@@ -289,7 +308,7 @@ def execute_upsert(session, dialect, build, rows, cache_key):
     """Run the single-row upsert statement ``build()`` (cached under
     ``cache_key``) for every dict of ``rows`` (all with the same keys)."""
     columns = tuple(rows[0])
-    sql, extra, names = _plan(session, build, columns, cache_key)
+    sql, extra, named = _plan(session, build, columns, cache_key)
     cursor = _cursor(session)
     try:
         if dialect == 'postgresql':
@@ -297,13 +316,20 @@ def execute_upsert(session, dialect, build, rows, cache_key):
             extras.execute_values(cursor, sql, rows, template=extra,
                                   page_size=1000)
             return
-        params = []
-        for row in rows:
-            values = {c: (p(row[c]) if p is not None else row[c])
-                      for c, p in extra}
-            params.append(tuple(values[n] for n in names) if names
-                          else values)
-        cursor.executemany(sql, params)
+        values = []
+        for name, process, repeats in extra:
+            column = [row[name] for row in rows]
+            if process is not None:
+                if repeats:
+                    memo = {v: process(v) for v in set(column)}
+                    column = [memo[v] for v in column]
+                else:
+                    column = list(map(process, column))
+            values.append(column)
+        params = zip(*values, strict=True)
+        if named:
+            params = (dict(zip(named, p, strict=True)) for p in params)
+        cursor.executemany(sql, list(params))
     finally:
         cursor.close()
 
