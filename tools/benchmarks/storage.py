@@ -123,6 +123,7 @@ def drop(engine):
     if engine.dialect.name == 'sqlite':
         engine.dispose()
         os.unlink(engine.url.database)
+        os.rmdir(os.path.dirname(engine.url.database))
         return
     name = engine.url.database
     engine.dispose()
