@@ -8,7 +8,6 @@
 """
 
 import decimal
-import json
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
@@ -20,8 +19,8 @@ from cloudkitty.storage import models
 
 #: Context of every Python-side amount addition: sums of NUMERIC(38, 18)
 #: values need more than the default 28 significant digits.
-CTX = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_EVEN)
-ZERO = decimal.Decimal(0)
+CTX = bulk.CTX
+ZERO = bulk.ZERO
 
 
 def _dadd(left, right):
@@ -69,10 +68,17 @@ def prepare(session):
     return name
 
 
+#: Type of the servers' sums: their drivers return exact Decimals, which
+#: SQLAlchemy then passes through untouched (a TypeDecorator would call
+#: Python code twice per value: thousands of calls in a large summary).
+_SERVER_SUM = sa.Numeric(60, models.AMOUNT_SCALE, asdecimal=True)
+
+
 def dsum(dialect, column):
-    """Exact SUM of an amount column (NULL over no row)."""
-    func = sa.func.ck_dsum if dialect == 'sqlite' else sa.func.sum
-    return sa.type_coerce(func(column), models.Amount())
+    """Exact SUM of an amount column (NULL over no row): a Decimal."""
+    if dialect == 'sqlite':
+        return sa.type_coerce(sa.func.ck_dsum(column), models.Amount())
+    return sa.type_coerce(sa.func.sum(column), _SERVER_SUM)
 
 
 def dadd(dialect, left, right):
@@ -113,29 +119,33 @@ def upsert(session, dialect, table, rows, keys, merge, cache_key=None):
     :param keys: names of the conflict (primary/unique) key columns.
     :param merge: ``{column: f(existing, new) -> expression}`` for the
         columns updated on conflict.
-    :param cache_key: names the (table, merge) pair, so the PostgreSQL
-        SQL text is compiled once per process.
+    :param cache_key: names the (table, keys, merge) statement, which is
+        built and compiled once per process and dialect (default: the
+        table, key and merged column names: the same names must always
+        come with the same merge expressions).
     """
     if not rows:
         return
-    # NOTE(ck): one statement executed with many parameter sets: it is
-    # compiled once (cached), and the drivers batch it (SQLite's C loop,
-    # psycopg2 "insertmanyvalues" pages, PyMySQL's multi-row rewrite).
-    # A multi-row VALUES construct would be re-compiled for every call.
-    if dialect == 'mysql':
-        stmt = mysql.insert(table)
-        stmt = stmt.on_duplicate_key_update(
-            {col: fn(table.c[col], stmt.inserted[col])
-             for col, fn in merge.items()})
-    else:
+
+    def build():
+        # NOTE(ck): one statement executed with many parameter sets,
+        # built and compiled once per process (see bulk.execute_upsert);
+        # the drivers batch it (SQLite's C loop, psycopg2 execute_values
+        # pages, PyMySQL's multi-row rewrite).
+        if dialect == 'mysql':
+            stmt = mysql.insert(table)
+            return stmt.on_duplicate_key_update(
+                {col: fn(table.c[col], stmt.inserted[col])
+                 for col, fn in merge.items()})
         module = postgresql if dialect == 'postgresql' else sqlite
         stmt = module.insert(table)
-        stmt = stmt.on_conflict_do_update(
+        return stmt.on_conflict_do_update(
             index_elements=list(keys),
             set_={col: fn(table.c[col], stmt.excluded[col])
                   for col, fn in merge.items()})
-    bulk.execute_upsert(session, dialect, stmt, rows,
-                        cache_key or (table.name, tuple(sorted(merge))))
+    bulk.execute_upsert(session, dialect, build, rows,
+                        cache_key or (table.name, tuple(keys),
+                                      tuple(sorted(merge))))
 
 
 def greatest(dialect, left, right):
@@ -153,29 +163,13 @@ def normalize(value):
     if value is None:
         return ZERO
     value = value.normalize(CTX)
-    # NOTE(ck): cheaper than reading the exponent through as_tuple()
-    if value == value.to_integral_value():
+    # NOTE(ck): cheaper than reading the exponent through as_tuple(). A
+    # positive exponent needs a coefficient without trailing zeros times
+    # 10 or more: only values of 10 or more can have one.
+    if value.adjusted() > 0 and value == value.to_integral_value():
         value = value.quantize(1, context=CTX)
     return value
 
 
-def _json_default(value):
-    if isinstance(value, decimal.Decimal):
-        as_float = float(value)
-        # NOTE(ck): keep numbers numbers when the float is exact enough to
-        # give the same text back; otherwise the exact text.
-        if decimal.Decimal(repr(as_float)) == value:
-            return as_float
-        return str(value)
-    return str(value)
-
-
-# NOTE(ck): one encoder for every call; json.dumps() with options builds a
-# new encoder each time, a visible cost at tens of thousands of rows/s.
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(',', ':'),
-                            default=_json_default)
-
-
-def dumps(mapping):
-    """Compact, key-sorted JSON text of a point's groupby/metadata."""
-    return _ENCODER.encode(dict(mapping))
+#: Compact, key-sorted JSON text of a point's groupby/metadata.
+dumps = bulk.dumps

@@ -37,13 +37,6 @@ D = models.daily
 M = models.monthly
 
 
-def periods_filter(periods):
-    """Points of the given ``{naive begin: {scope ids}}`` periods."""
-    return sa.or_(*(sa.and_(P.c.begin == begin,
-                            P.c.scope_id.in_(sorted(scopes)))
-                    for begin, scopes in sorted(periods.items())))
-
-
 def _values(value):
     if isinstance(value, list | tuple | set | frozenset):
         return [str(v) for v in value]
@@ -185,10 +178,11 @@ class Query:
                     table.c.n > 0, *conds, *self._common(table))
                 if exprs:
                     query = query.group_by(*exprs)
-                for row in session.execute(query):
-                    if check and row[-1] is not None:
-                        bad.append(row[-1])
-                    rows.append(row)
+                found = session.execute(query).all()
+                if check:
+                    bad.extend(row[-1] for row in found
+                               if row[-1] is not None)
+                rows.extend(found)
             if not bad:
                 return rows, (first, last)
             last = min(datetime.date.fromisoformat(b) if isinstance(b, str)
@@ -235,27 +229,33 @@ class Query:
         sums = {}
 
         def _add(rows, size):
-            zero, add = dialects.ZERO, CTX.add
+            zero, add, get = dialects.ZERO, CTX.add, sums.get
             for row in rows:
-                n, qty, price = row[size:size + 3]
-                if not n:
+                if not row[size]:
                     continue
-                key = tuple(row[:size])
+                key = row[:size]
                 if None in key:
                     key = tuple('' if v is None else v for v in key)
                 # NOTE(ck): "is None", not "or": Decimal zero is falsy
-                qty = zero if qty is None else qty
-                price = zero if price is None else price
-                entry = sums.get(key)
-                if entry is None:
-                    sums[key] = [qty, price]
-                else:
-                    entry[0] = add(entry[0], qty)
-                    entry[1] = add(entry[1], price)
+                qty = row[size + 1]
+                price = row[size + 2]
+                if qty is None:
+                    qty = zero
+                if price is None:
+                    price = zero
+                entry = get(key)
+                # NOTE(ck): tuples, not lists: the garbage collector stops
+                # tracking tuples of strings and decimals, and a summary may
+                # hold thousands of groups.
+                sums[key] = ((qty, price) if entry is None else
+                             (add(entry[0], qty), add(entry[1], price)))
 
+        # NOTE(ck): COUNT of the buckets, not SUM(n): only buckets with
+        # points are read (n > 0), and the servers' SUM of an integer is a
+        # NUMERIC (a Decimal per row to build and throw away).
         rollup_rows, days = self._rollup(
             session, [r for _, _, r in keyed],
-            lambda t: [sa.func.sum(t.c.n), dialects.dsum(dialect, t.c.qty),
+            lambda t: [sa.func.count(), dialects.dsum(dialect, t.c.qty),
                        dialects.dsum(dialect, t.c.price)], usable)
         _add(rollup_rows, width)
         exprs = [p for _, p, _ in keyed] + (
@@ -266,7 +266,7 @@ class Query:
             *self._point_conds(dialect, days))
         if exprs:
             query = query.group_by(*exprs)
-        _add(session.execute(query), len(exprs))
+        _add(session.execute(query).all(), len(exprs))
         # NOTE(ck): group values are strings (NULLs became ''), then the
         # period datetimes: plain tuple order is the spec's order.
         ordered = sorted(sums.items(), key=operator.itemgetter(0))
@@ -274,19 +274,38 @@ class Query:
         ordered = ordered[offset or 0:]
         if limit is not None:
             ordered = ordered[:limit]
+        return storage.Summary(total, columns, self._summary_rows(
+            ordered, [name for name, _, _ in keyed], by_time))
+
+    def _summary_rows(self, ordered, names, by_time):
+        """:class:`cloudkitty.storage.SummaryRow` of each ``(key, [qty,
+        price])`` of ``ordered``.
+
+        NOTE(ck): a summary over scopes x types may return thousands of
+        rows: the loop builds them with as few calls as possible (the
+        named tuple through ``tuple.__new__``, the groups as a literal for
+        one or two keys).
+        """
+        width = len(names)
         begin, end = st_window.aware(self.begin), st_window.aware(self.end)
-        names = [name for name, _, _ in keyed]
         normalize = dialects.normalize
+        new = tuple.__new__
+        cls = storage.SummaryRow
         rows = []
+        append = rows.append
         for key, (qty, price) in ordered:
-            row_begin, row_end = begin, end
             if by_time:
-                row_begin = st_window.aware(key[width])
-                row_end = st_window.aware(key[width + 1])
-            rows.append(storage.SummaryRow(
-                row_begin, row_end, normalize(qty), normalize(price),
-                dict(zip(names, map(str, key[:width]), strict=True))))
-        return storage.Summary(total, columns, rows)
+                begin = st_window.aware(key[width])
+                end = st_window.aware(key[width + 1])
+            if width == 2:
+                groups = {names[0]: key[0], names[1]: key[1]}
+            elif width == 1:
+                groups = {names[0]: key[0]}
+            else:
+                groups = dict(zip(names, key[:width], strict=True))
+            append(new(cls, (begin, end, normalize(qty), normalize(price),
+                             groups)))
+        return rows
 
     # -- tenants, points ------------------------------------------------
 

@@ -43,7 +43,12 @@ def _merge(buckets, key, n, qty, price, end):
 
 
 class Deltas:
-    """Pending changes of the rollup buckets, per level."""
+    """Pending changes of the rollup buckets, per level.
+
+    Changes of the points are accounted per daily bucket; their months get
+    them when the deltas are applied (one merge per daily bucket, not one
+    per accounted group of points).
+    """
 
     def __init__(self):
         self.daily = {}
@@ -52,10 +57,16 @@ class Deltas:
 
     def add(self, scope_id, begin, end, type_, n, qty, price):
         """Account ``n`` points (negative: removed) of one bucket."""
-        day = begin.date()
-        _merge(self.daily, (scope_id, day, type_), n, qty, price, end)
-        _merge(self.monthly, (scope_id, month_of(day), type_), n, qty, price,
-               end)
+        key = (scope_id, begin.date(), type_)
+        bucket = self.daily.get(key)
+        if bucket is None:
+            self.daily[key] = [n, qty, price, end]
+            return
+        bucket[0] += n
+        bucket[1] = CTX.add(bucket[1], qty)
+        bucket[2] = CTX.add(bucket[2], price)
+        if end > bucket[3]:
+            bucket[3] = end
 
     def remove(self, scope_id, begin, end, type_, n, qty, price):
         self.removed = True
@@ -68,6 +79,14 @@ class Deltas:
         _merge(self.monthly, (scope_id, month_of(day), type_), -n, -qty,
                -price, end)
 
+    def _levels(self):
+        monthly = {key: list(bucket) for key, bucket in self.monthly.items()}
+        for (scope_id, day, type_), (n, qty, price, end) in \
+                self.daily.items():
+            _merge(monthly, (scope_id, month_of(day), type_), n, qty, price,
+                   end)
+        return ((models.daily, self.daily), (models.monthly, monthly))
+
     def apply(self, session, dialect):
         """Upsert every bucket; drop buckets left empty by removals."""
         merge = {
@@ -76,8 +95,7 @@ class Deltas:
             'price': lambda old, new: dialects.dadd(dialect, old, new),
             'max_end': lambda old, new: dialects.greatest(dialect, old, new),
         }
-        for table, buckets in ((models.daily, self.daily),
-                               (models.monthly, self.monthly)):
+        for table, buckets in self._levels():
             if not buckets:
                 continue
             rows = [{'scope_id': key[0], 'day': key[1], 'type': key[2],

@@ -2,14 +2,13 @@
 
 Writes (:meth:`SQLAlchemyStorage.push_many`) run in ONE transaction per
 call: look up what is already stored for the pushed (scope, period) pairs,
-delete it, bulk-insert the new points (one ``executemany``), apply the
+delete it, bulk-insert the new points (``COPY`` or one ``executemany``,
+see :mod:`cloudkitty.storage.bulk`), apply the
 rollup differences (one multi-row upsert) and move the scopes' states (one
 upsert). Nothing is visible, or changed, unless all of it commits.
 
 Reads live in :mod:`cloudkitty.storage.queries`.
 """
-
-import decimal
 
 from oslo_log import log
 
@@ -17,54 +16,12 @@ from cloudkitty.db import api as db_api
 from cloudkitty import storage
 from cloudkitty.storage import bulk
 from cloudkitty.storage import dialects
-from cloudkitty.storage import models
 from cloudkitty.storage import queries
 from cloudkitty.storage import rollup
 from cloudkitty.storage import state
 from cloudkitty.storage import window as st_window
 
 LOG = log.getLogger(__name__)
-
-_QUANTUM = decimal.Decimal(1).scaleb(-models.AMOUNT_SCALE)
-_INT_DIGITS = models.AMOUNT_PRECISION - models.AMOUNT_SCALE
-
-
-def _amount(value, name):
-    """``value`` at the column scale (half-even), range-checked."""
-    if value.adjusted() >= _INT_DIGITS and value:
-        raise storage.InvalidAmount(name=name, value=value)
-    # NOTE(ck): quantize+compare is several times cheaper than inspecting
-    # the exponent through as_tuple(); exact values are kept as given.
-    rounded = value.quantize(_QUANTUM, context=dialects.CTX)
-    return value if rounded == value else rounded
-
-
-def _frame_rows(rows, deltas, scope_id, begin, end, frame):
-    """Append the rows of ``frame`` (tuples in :data:`bulk.POINT_COLUMNS`
-    order) to ``rows`` and account them in ``deltas``; returns the count.
-    """
-    dumps = dialects.dumps
-    add = dialects.CTX.add
-    count = 0
-    for type_, points in frame.usage.items():
-        qty_sum = price_sum = dialects.ZERO
-        for point in points:
-            qty = _amount(point.qty, 'qty')
-            price = _amount(point.price, 'price')
-            rows.append((scope_id, begin, end, type_, point.unit, qty, price,
-                         dumps(point.groupby), dumps(point.metadata)))
-            qty_sum = add(qty_sum, qty)
-            price_sum = add(price_sum, price)
-        if points:
-            deltas.add(scope_id, begin, end, type_, len(points), qty_sum,
-                       price_sum)
-            count += len(points)
-    return count
-
-
-def _marker_row(scope_id, begin, end):
-    return (scope_id, begin, end, storage.NO_DATA_TYPE, 'None',
-            dialects.ZERO, dialects.ZERO, '{}', '{}')
 
 
 def _check_scope(scope_id):
@@ -94,30 +51,32 @@ class SQLAlchemyStorage(storage.BaseStorage):
                   fetcher=None, collector=None, mark_empty=False,
                   set_state=True):
         """See :meth:`BaseStorage.push_many`; returns the stored row count."""
-        rows = []
-        deltas = rollup.Deltas()
+        pushed = []
         periods = {}
         stamps = {}
         for scope_id, frame in frames:
             _check_scope(scope_id)
             begin = frame.start.replace(tzinfo=None)
             end = frame.end.replace(tzinfo=None)
+            pushed.append((scope_id, begin, end, frame.usage))
             periods.setdefault(begin, set()).add(scope_id)
             if stamps.get(scope_id) is None or stamps[scope_id] < begin:
                 stamps[scope_id] = begin
-            if not _frame_rows(rows, deltas, scope_id, begin, end,
-                               frame) and mark_empty:
-                rows.append(_marker_row(scope_id, begin, end))
-                deltas.add(scope_id, begin, end, storage.NO_DATA_TYPE, 1,
-                           dialects.ZERO, dialects.ZERO)
         if not periods:
             return 0
         with db_api.context_manager.writer.using(context) as session:
             dialect = dialects.prepare(session)
-            where = queries.periods_filter(periods)
-            if rollup.subtract_rows(session, dialect, deltas, where):
-                session.execute(models.points.delete().where(where))
-            bulk.insert_points(session, dialect, rows)
+            # NOTE(ck): rows are built inside the transaction (in the
+            # driver's form, which depends on the dialect) but before any
+            # statement: no lock is held meanwhile.
+            rows = bulk.PointRows(dialect, session.bind.dialect)
+            deltas = rollup.Deltas()
+            for scope_id, begin, end, usage in pushed:
+                if not rows.add_frame(scope_id, begin, end, usage,
+                                      deltas) and mark_empty:
+                    rows.add_marker(scope_id, begin, end, deltas)
+            bulk.remove_periods(session, dialect, periods, deltas)
+            rows.insert(session)
             deltas.apply(session, dialect)
             if set_state:
                 state.advance(session, dialect, stamps, scope_key, fetcher,
@@ -125,23 +84,23 @@ class SQLAlchemyStorage(storage.BaseStorage):
         return len(rows)
 
     def append(self, context, frames):
-        rows = []
-        deltas = rollup.Deltas()
-        for frame in frames:
-            begin = frame.start.replace(tzinfo=None)
-            end = frame.end.replace(tzinfo=None)
-            for type_, point in frame.iterpoints():
-                # NOTE(ck): point by point, to keep the posted order as the
-                # insertion order (the v2 listing's last sort key).
-                scope_id = point.groupby.get(self.scope_key)
-                scope_id = '' if scope_id is None else str(scope_id)
-                _frame_rows(rows, deltas, scope_id, begin, end,
-                            frame.with_usage({type_: [point]}))
-        if not rows:
-            return 0
         with db_api.context_manager.writer.using(context) as session:
             dialect = dialects.prepare(session)
-            bulk.insert_points(session, dialect, rows)
+            rows = bulk.PointRows(dialect, session.bind.dialect)
+            deltas = rollup.Deltas()
+            for frame in frames:
+                begin = frame.start.replace(tzinfo=None)
+                end = frame.end.replace(tzinfo=None)
+                for type_, point in frame.iterpoints():
+                    # NOTE(ck): point by point, to keep the posted order as
+                    # the insertion order (the v2 listing's last sort key).
+                    scope_id = point.groupby.get(self.scope_key)
+                    scope_id = '' if scope_id is None else str(scope_id)
+                    rows.add_frame(scope_id, begin, end, {type_: [point]},
+                                   deltas)
+            if not len(rows):
+                return 0
+            rows.insert(session)
             deltas.apply(session, dialect)
         return len(rows)
 

@@ -3,16 +3,22 @@
 Usage (``tools/bench/storage.py`` runs it alone with the same options)::
 
     python tools/bench.py storage [--backend sqlite|postgresql|mysql]
-        [--size small|medium|large] [--runs 3] [--modes frame,batch]
-        [--huge ROWS]
+        [--size small|medium|large] [--runs 3]
+        [--modes frame,batch,scope] [--no-intern] [--huge ROWS]
 
-For each run, on a fresh database holding the current schema:
+The workload's points share one groupby and one metadata mapping per
+resource, as collectors hand them out (``dataframe.MappingInterner``;
+``--no-intern`` gives every point its own). For each run, on a fresh
+database holding the current schema:
 
 * **write/frame** -- every (scope, hour) of the shared workload
   (``/work/shared/bench/gen_usage.py``) priced and pushed in its own
-  transaction, as the processor does;
+  transaction (the processor with ``batch_periods = 1``);
 * **write/batch** -- the same rows pushed one period (all scopes) per
   transaction (``push_many``);
+* **write/scope** -- what the processor does by default: each scope's
+  periods pushed together, up to ``[orchestrator] batch_periods`` (24)
+  per transaction (``push_many``);
 * **reports** over the loaded data: storage ``total`` and ``summary``
   (scope x type) next to the raw ``GROUP BY`` over ``storage_points``
   (the floor the rollup must beat), and one scope's total.
@@ -60,19 +66,29 @@ RATES = {'instance': '0.05', 'volume.size': '0.0003',
          'radosgw.objects.size': '0.00002'}
 
 
-def load_frames(size):
-    """``[(begin, [(scope_id, frame)])]`` of the workload, priced."""
+#: ``[orchestrator] batch_periods`` default: periods of one scope per
+#: transaction in ``scope`` mode.
+BATCH_PERIODS = 24
+
+
+def load_frames(size, intern=True):
+    """``[(begin, [(scope_id, frame)])]`` of the workload, priced.
+
+    :param intern: share one groupby/metadata mapping per distinct dict,
+        as collectors do.
+    """
     from benchmarks import common
     path = common.usage_file(size)
     rates = {k: decimal.Decimal(v) for k, v in RATES.items()}
     periods = {}
+    share = dataframe.MappingInterner() if intern else (lambda m: m)
     with open(path) as stream:
         for line in stream:
             item = json.loads(line, parse_float=decimal.Decimal)
             qty = decimal.Decimal(item['qty'])
             point = dataframe.DataPoint(
                 item['unit'], qty, qty * rates[item['service']],
-                item['groupby'], item['metadata'])
+                share(item['groupby']), share(item['metadata']))
             key = (item['begin'], item['end'])
             scopes = periods.setdefault(key, {})
             scopes.setdefault(item['scope_id'], {}).setdefault(
@@ -107,6 +123,7 @@ def drop(engine):
     if engine.dialect.name == 'sqlite':
         engine.dispose()
         os.unlink(engine.url.database)
+        os.rmdir(os.path.dirname(engine.url.database))
         return
     name = engine.url.database
     engine.dispose()
@@ -148,21 +165,56 @@ def stats(samples, scale=1.0, unit='s'):
             'unit': unit, 'n': len(values)}
 
 
-def run_writes(backend, periods, batch):
+def transactions(periods, mode):
+    """The ``push_many`` calls of a write ``mode``: lists of
+    ``(scope_id, frame)``, one per transaction."""
+    if mode == 'frame':
+        return [[item] for _, frames in periods for item in frames]
+    if mode == 'batch':
+        return [list(frames) for _, frames in periods]
+    by_scope = {}
+    for _, frames in periods:
+        for scope_id, frame in frames:
+            by_scope.setdefault(scope_id, []).append((scope_id, frame))
+    return [items[i:i + BATCH_PERIODS] for items in by_scope.values()
+            for i in range(0, len(items), BATCH_PERIODS)]
+
+
+def durability(engine):
+    """The settings that make a commit durable, as the database reports
+    them (checked, not assumed)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == 'sqlite':
+            return {name: conn.exec_driver_sql('PRAGMA %s' % name).scalar()
+                    for name in ('journal_mode', 'synchronous')}
+        if engine.dialect.name == 'postgresql':
+            return {name: conn.exec_driver_sql('SHOW %s' % name).scalar()
+                    for name in ('synchronous_commit', 'fsync')}
+        return {'innodb_flush_log_at_trx_commit': conn.exec_driver_sql(
+            'SELECT @@innodb_flush_log_at_trx_commit').scalar()}
+
+
+def run_writes(backend, periods, mode):
     engine = fresh_engine(backend)
     restore = bind(engine)
     store = sql_storage.SQLAlchemyStorage(_Conf)
     ctx = ck_context.get_admin_context()
+    settings = durability(engine)
+    durable = (settings.get('synchronous', 2) >= 2
+               and settings.get('synchronous_commit', 'on') != 'off'
+               and settings.get('fsync', 'on') == 'on'
+               and settings.get('innodb_flush_log_at_trx_commit', 1) == 1)
+    if not durable:
+        raise SystemExit('commits are not durable: %s' % settings)
+    calls = transactions(periods, mode)
     rows = 0
     start = time.perf_counter()
-    for _, frames in periods:
-        if batch:
-            rows += store.push_many(ctx, frames)
-        else:
-            for scope_id, frame in frames:
-                rows += store.push(ctx, scope_id, frame)
+    cpu = time.process_time()
+    for frames in calls:
+        rows += store.push_many(ctx, frames)
+    cpu = time.process_time() - cpu
     elapsed = time.perf_counter() - start
-    return engine, restore, store, rows, elapsed
+    return engine, restore, store, rows, elapsed, cpu, settings
 
 
 def raw_group_by(engine, by_scope):
@@ -261,6 +313,9 @@ def run_huge(rows, repeat):
         with engine.connect().execution_options(
                 isolation_level='AUTOCOMMIT') as conn:
             conn.execute(sa.text('VACUUM ANALYZE'))
+            # NOTE(bench): write the loaded gigabytes out now, not while
+            # the queries are timed (the checkpointer would compete).
+            conn.execute(sa.text('CHECKPOINT'))
         load = time.perf_counter() - start
         store = sql_storage.SQLAlchemyStorage(_Conf)
         ctx = ck_context.get_admin_context()
@@ -289,7 +344,12 @@ def run_huge(rows, repeat):
                      ctx, begin, month_end, groupby=['time-d'],
                      filters={'project_id': ['scope-1']},
                      window=storage.WINDOW_V2, limit=100))):
+            # NOTE(bench): the first call (cold caches, statement
+            # compilation) is reported on its own; the others are the
+            # steady state a report API serves.
+            first = timed(func, 1)[0]
             result[name] = stats(timed(func, repeat), 1000, 'ms')
+            result[name]['first'] = round(first * 1000, 4)
         return result
     finally:
         restore()
@@ -302,8 +362,13 @@ def add_arguments(parser):
     parser.add_argument('--size', default='medium',
                         choices=('small', 'medium', 'large'))
     parser.add_argument('--runs', type=int, default=3)
-    parser.add_argument('--modes', default='frame,batch',
-                        help='comma-separated write modes: frame, batch')
+    parser.add_argument('--modes', default='frame,batch,scope',
+                        help='comma-separated write modes: frame, batch, '
+                             'scope')
+    parser.add_argument('--no-intern', action='store_true',
+                        help='every point gets its own groupby/metadata '
+                             'mappings (default: shared per resource, as '
+                             'collectors do)')
     parser.add_argument('--huge', type=int, default=0,
                         help='PostgreSQL only: rows of the bulk-loaded '
                              'summary benchmark (e.g. 10000000)')
@@ -319,23 +384,32 @@ def run(args):
         report['huge'] = run_huge(args.huge, max(args.runs, 3))
         print(json.dumps(report, indent=2))
         return 0
-    periods = load_frames(args.size)
+    periods = load_frames(args.size, intern=not args.no_intern)
     report['rows'] = sum(f.point_count() for _, fr in periods
                          for _, f in fr)
+    report['interned'] = not args.no_intern
     modes = args.modes.split(',')
     for mode in modes:
-        rates, queries = [], []
+        if mode not in ('frame', 'batch', 'scope'):
+            raise SystemExit('unknown write mode %r' % mode)
+        rates, cpu_us, queries = [], [], []
         for _ in range(args.runs):
-            engine, restore, store, rows, elapsed = run_writes(
-                args.backend, periods, batch=(mode == 'batch'))
+            engine, restore, store, rows, elapsed, cpu, settings = \
+                run_writes(args.backend, periods, mode)
+            report['durability'] = settings
             try:
                 rates.append(rows / elapsed)
+                cpu_us.append(cpu / rows * 1e6)
                 if mode == 'batch' or len(modes) == 1:
                     queries.append(run_queries(engine, store, periods, 5))
             finally:
                 restore()
                 drop(engine)
         report['write_%s' % mode] = stats(rates, 1, 'rows/s')
+        # NOTE(bench): CPU time of this process (SQLite runs in it; a
+        # server's own work is not counted), per row: steadier than the
+        # wall clock on a shared machine.
+        report['write_%s_cpu' % mode] = stats(cpu_us, 1, 'us/row')
         if queries:
             report['queries_%s' % mode] = {
                 key: stats([q[key]['median'] for q in queries], 1, 'ms')

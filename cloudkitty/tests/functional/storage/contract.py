@@ -9,6 +9,7 @@ v2 spec (Appendix A), computed from the seeded data, never from the code.
 import contextlib
 import datetime
 import decimal
+import types
 
 import pytest
 import sqlalchemy as sa
@@ -538,6 +539,93 @@ class StorageContract:
         with pytest.raises(storage.InvalidAmount):
             backend.push(admin_context, 'S1', self._frame(
                 '2025-01-01T11:00:00', ['1' + '0' * 20]))
+
+    def test_amounts_in_every_written_form(self, backend, admin_context):
+        # exponents, integers, signs, the range and scale limits: each is
+        # stored and summed exactly, whatever text form the Decimal has
+        amounts = ['1E+2', '1.5E-7', '-0.5', '7', '-7', '0', '-0', '0E-25',
+                   '12345678901234567890', '-1234567890123456789.5',
+                   '0.123456789012345678', '-99999999999999999999.5',
+                   '2.50000000000000000000', '3E-18']
+        start = _dt('2025-01-01T10:00:00')
+        backend.push(admin_context, 'S1', dataframe.DataFrame(
+            start, start + seed.HOUR, {'cpu': [
+                dataframe.DataPoint('u', D(a), D(a)) for a in amounts]}))
+        rows = backend.dataframes(admin_context, '2025-01-01', '2025-01-02')
+        assert sorted((r.qty, r.price) for r in rows) == sorted(
+            (D(a), D(a)) for a in amounts)
+        exact = decimal.Context(prec=60)
+        expected = D(0)
+        for a in amounts:
+            expected = exact.add(expected, D(a))
+        for begin in ('2025-01-01', '2025-01-01T10:00:00'):
+            result = backend.summary(admin_context, begin, '2025-01-02',
+                                     groupby=['type'])
+            assert [(r.qty, r.price) for r in result.rows] == [
+                (expected, expected)]
+
+    @pytest.mark.parametrize('name,value', [
+        ('price', 'NaN'), ('price', 'Infinity'), ('qty', '-Infinity'),
+        ('qty', 'sNaN'), ('price', '1E+20'), ('qty', '-1' + '0' * 20),
+        # 20 integer digits, but rounding to 18 fractional digits carries
+        # into a 21st
+        ('price', '99999999999999999999.9999999999999999995')])
+    def test_amounts_out_of_range_are_refused(self, backend, admin_context,
+                                              name, value):
+        from cloudkitty.storage import state
+        good = self._frame('2025-01-01T10:00:00', ['1'])
+        backend.push(admin_context, 'S1', good)
+        qty, price = (D(value), D(1)) if name == 'qty' else (D(1), D(value))
+        start = _dt('2025-01-01T11:00:00')
+        with pytest.raises(storage.InvalidAmount) as err:
+            backend.push_many(admin_context, [
+                ('S1', self._frame('2025-01-01T10:00:00', ['5'])),
+                ('S1', dataframe.DataFrame(start, start + seed.HOUR, {
+                    'cpu': [dataframe.DataPoint('u', qty, price)]}))])
+        assert name in str(err.value)
+        rows = backend.dataframes(admin_context, '2025-01-01', '2025-01-02')
+        assert [(r.begin, r.price) for r in rows] == [
+            (_dt('2025-01-01T10:00:00'), D(1))]
+        assert state.get_state(admin_context, 'S1').last_processed_timestamp \
+            == _dt('2025-01-01T10:00:00')
+
+    def test_points_sharing_attribute_mappings(self, backend,
+                                               admin_context):
+        # collectors hand out one read-only mapping per resource, shared
+        # by its points of every period; texts with the characters COPY
+        # and JSON escape come back as they went in
+        odd = 'tab\there, new\nline, cr\r, back\\slash, "quoted", \u00e9'
+        first = types.MappingProxyType({'project_id': 'S1', 'id': 'r1',
+                                        'note': odd})
+        second = types.MappingProxyType({'project_id': 'S1', 'id': 'r2'})
+        meta = types.MappingProxyType({'flavor': 'm1.small', 'odd': odd})
+        frames = []
+        for hour in range(3):
+            start = _dt('2025-01-01T10:00:00') + hour * seed.HOUR
+            frames.append(('S1', dataframe.DataFrame(
+                start, start + seed.HOUR, {
+                    'cpu': [dataframe.DataPoint('u', 1, D(1), first, meta),
+                            dataframe.DataPoint('u', 1, D(2), second, meta)],
+                    'ram': [dataframe.DataPoint('u', 1, D(4), first, {}),
+                            dataframe.DataPoint('u', 1, D(8),
+                                                {'id': 'r3'}, meta)]})))
+        assert backend.push_many(admin_context, frames) == 12
+        rows = backend.dataframes(admin_context, '2025-01-01', '2025-01-02')
+        assert len(rows) == 12
+        expected = {D(1): (dict(first), dict(meta)),
+                    D(2): (dict(second), dict(meta)),
+                    D(4): (dict(first), {}),
+                    D(8): ({'id': 'r3'}, dict(meta))}
+        for row in rows:
+            assert (row.groupby, row.metadata) == expected[row.price]
+        assert backend.total(admin_context, '2025-01-01', '2025-01-02',
+                             ) == D(15) * 3
+        summary = backend.summary(admin_context, '2025-01-01', '2025-01-02',
+                                  groupby=['id'], window=storage.WINDOW_V2)
+        assert [(r.groups['id'], r.price) for r in summary.rows] == [
+            ('r1', D(15)), ('r2', D(6)), ('r3', D(24))]
+        assert backend.total(admin_context, '2025-01-01', '2025-01-02',
+                             ) == D(45)
 
     def test_bad_input(self, backend, admin_context):
         with pytest.raises(storage.InvalidDate) as err:

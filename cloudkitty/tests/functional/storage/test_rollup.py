@@ -98,3 +98,37 @@ def test_rollup_follows_every_write(db, conf, admin_context):
         listed = backend.dataframes(admin_context, begin, end)
         assert backend.total(admin_context, begin, end) == sum(
             (r.price for r in listed), D(0))
+
+
+def test_repush_of_several_scopes_and_periods(db, conf, admin_context):
+    # one push_many replacing periods with different sets of scopes (one
+    # filter term per set), across a month boundary
+    backend = storage.get_storage(conf)
+    t0 = datetime.datetime(2025, 3, 31, 22, tzinfo=UTC)
+    backend.push_many(admin_context, [
+        (scope, _frame(t0 + hour * HOUR, ['1', '2'], scope=scope))
+        for scope in 'STU' for hour in range(4)])
+    _check(db)
+    backend.push_many(admin_context, [
+        ('S', _frame(t0 + HOUR, ['5'])),
+        ('T', _frame(t0 + HOUR, ['6'], scope='T')),
+        ('S', _frame(t0 + 2 * HOUR, [])),
+        ('T', _frame(t0 + 2 * HOUR, ['7'], scope='T')),
+        ('U', _frame(t0 + 3 * HOUR, ['8'], scope='U', type_='ram')),
+        ('S', _frame(t0 + 4 * HOUR, ['9']))])
+    _check(db)
+    rows = backend.dataframes(admin_context, t0, t0 + 5 * HOUR,
+                              window=storage.WINDOW_V2)
+    got = sorted((r.scope_id, int((r.begin - t0) / HOUR), r.type, r.price)
+                 for r in rows)
+    old = [D(1), D(2)]
+    expected = sorted(
+        [('S', 0, 'cpu', p) for p in old] + [('S', 1, 'cpu', D(5))]
+        + [('S', 3, 'cpu', p) for p in old] + [('S', 4, 'cpu', D(9))]
+        + [('T', 0, 'cpu', p) for p in old] + [('T', 1, 'cpu', D(6))]
+        + [('T', 2, 'cpu', D(7))] + [('T', 3, 'cpu', p) for p in old]
+        + [('U', h, 'cpu', p) for h in range(3) for p in old]
+        + [('U', 3, 'ram', D(8))])
+    assert got == expected
+    assert backend.total(admin_context, t0, t0 + 5 * HOUR) == sum(
+        (e[3] for e in expected), D(0))
