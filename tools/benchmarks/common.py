@@ -1,12 +1,14 @@
 """Helpers shared by the benchmark modules: workload files, timing,
 machine description, a throwaway database."""
 
+import atexit
 import datetime
 import gc
 import hashlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -156,6 +158,8 @@ def database(conf=None):
         ck_conf.register_opts(conf)
         conf([], project='cloudkitty', default_config_files=[])
     directory = tempfile.mkdtemp(prefix='ck-bench-')
+    # NOTE(ck): the rules database lives as long as the benchmark process
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
     url = 'sqlite:///%s/ck.sqlite' % directory
     conf.set_override('connection', url, group='database')
     db_api.configure(conf)
