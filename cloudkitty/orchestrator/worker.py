@@ -91,6 +91,25 @@ class _Batch:
         self.points = 0
 
 
+class _Pending:
+    """Collected periods of one scope waiting to be rated together."""
+
+    def __init__(self):
+        self.periods = []
+        self.points = 0
+
+    def add(self, start, end, usage):
+        self.periods.append((start, end, usage))
+        self.points += sum(len(points) for points in usage.values())
+
+    def fills(self, batch):
+        """Would ``batch`` be full with these periods added?"""
+        conf = batch.worker.conf.orchestrator
+        return (batch.points + self.points >= conf.batch_points
+                or len(batch.frames) + len(self.periods)
+                >= conf.batch_periods)
+
+
 @dataclasses.dataclass
 class ScopeResult:
     """What one :meth:`Worker.process_scope` call did."""
@@ -210,6 +229,11 @@ class Worker:
         if not self.refresh_each_period:
             self.pipeline.refresh(self.context)
         status, period = self._next(scope_id)
+        # NOTE(ck): when a module rates many frames at once better than one
+        # by one (pyscripts: one sandbox round trip), the periods of a
+        # batch are collected first, then rated together (``pending``);
+        # what is stored, and when, stays the same.
+        pending = _Pending()
         try:
             while True:
                 if status == 'inactive':
@@ -224,35 +248,93 @@ class Worker:
                 if should_stop():
                     result.interrupted = True
                     break
-                if self.refresh_each_period and not batch.frames:
+                if (self.refresh_each_period and not batch.frames
+                        and not pending.periods):
                     self.pipeline.refresh(self.context)
-                frame, skipped, mark = self.rate_period(scope_id, start,
-                                                        end)
-                result.skipped_points += skipped
-                if mark:
-                    # NOTE(ck): a marker row is asked per push call: store
-                    # this period on its own.
-                    batch.flush()
-                    batch.add(frame)
-                    batch.flush(mark_empty=True)
+                if getattr(self.pipeline, 'batches', False):
+                    try:
+                        usage = self.collect(scope_id, start, end)
+                    except ScopeFailed:
+                        self._rate_pending(scope_id, pending, batch)
+                        raise
+                    pending.add(start, end, usage)
                 else:
-                    batch.add(frame)
+                    self._add(batch, *self.rate_period(scope_id, start,
+                                                       end))
                 status, period = self._advance(start)
                 if period is not None and until is not None \
                         and period[0] >= until:
                     period = None
+                if pending.periods and (period is None
+                                        or pending.fills(batch)):
+                    self._rate_pending(scope_id, pending, batch)
                 if batch.full():
                     batch.flush()
                     if period is not None:
                         # The state may have been changed meanwhile (v2
                         # scope API: reset, deactivation): follow it.
                         status, period = self._next(scope_id)
+            self._rate_pending(scope_id, pending, batch)
         except ScopeFailed as err:
             batch.flush()
             err.result = result
             raise
         batch.flush()
         return result
+
+    @staticmethod
+    def _add(batch, frame, skipped, mark):
+        batch.result.skipped_points += skipped
+        if mark:
+            # NOTE(ck): a marker row is asked per push call: store this
+            # period on its own.
+            batch.flush()
+            batch.add(frame)
+            batch.flush(mark_empty=True)
+        else:
+            batch.add(frame)
+
+    def _rate_pending(self, scope_id, pending, batch):
+        """Rate the collected periods together and add them to the batch,
+        in order; the first that fails raises (those before it are in the
+        batch)."""
+        periods, pending.periods, pending.points = pending.periods, [], 0
+        if not periods:
+            return
+        frames = [dataframe.DataFrame(start, end, usage)
+                  for start, end, usage in periods]
+        try:
+            outcomes = iter(self.pipeline.rate_many(
+                self.context, [(frame, scope_id) for frame in frames
+                               if frame.usage]))
+        except exception.CloudKittyException as err:
+            raise self._rating_failed(scope_id, periods[0][0], err)
+        for (start, end, usage), frame in zip(periods, frames, strict=True):
+            skipped = 0
+            if usage:
+                outcome = next(outcomes)
+                if isinstance(outcome, exception.CloudKittyException):
+                    raise self._rating_failed(scope_id, start, outcome)
+                try:
+                    frame, skipped = skip.filter_frame(
+                        outcome, self.skips, self.default_skip)
+                except exception.CloudKittyException as err:
+                    raise self._rating_failed(scope_id, start, err)
+            else:
+                self._log_no_data(scope_id, start, end)
+            self._add(batch, frame, skipped, bool(usage) and not frame.usage)
+
+    @staticmethod
+    def _rating_failed(scope_id, start, err):
+        LOG.error('Rating of scope %s failed for period %s: %s',
+                  scope_id, start.isoformat(), err)
+        return ScopeFailed(scope_id, start, err)
+
+    @staticmethod
+    def _log_no_data(scope_id, start, end):
+        LOG.warning('No data collected for scope %s over [%s, %s): '
+                    'the period is recorded as rated', scope_id,
+                    start.isoformat(), end.isoformat())
 
     def _advance(self, start):
         """The period after ``start`` if ready (state kept locally inside
@@ -279,13 +361,9 @@ class Worker:
                 frame, skipped = skip.filter_frame(
                     frame, self.skips, self.default_skip)
             except exception.CloudKittyException as err:
-                LOG.error('Rating of scope %s failed for period %s: %s',
-                          scope_id, start.isoformat(), err)
-                raise ScopeFailed(scope_id, start, err)
+                raise self._rating_failed(scope_id, start, err)
         else:
-            LOG.warning('No data collected for scope %s over [%s, %s): '
-                        'the period is recorded as rated', scope_id,
-                        start.isoformat(), end.isoformat())
+            self._log_no_data(scope_id, start, end)
         return frame, skipped, bool(usage) and not frame.usage
 
     # -- collection ----------------------------------------------------------

@@ -48,6 +48,13 @@ class Pipeline:
         """module_ids of the enabled modules, in execution order."""
         return [proc.module_id for proc in self._active]
 
+    @property
+    def batches(self):
+        """True when an enabled module rates many frames at once better
+        than one by one (it has ``process_many``): callers holding many
+        frames should then use :meth:`rate_many`."""
+        return any(hasattr(proc, 'process_many') for proc in self._active)
+
     def notify_rules_changed(self):
         """Make the next :meth:`rate` refresh first (RPC listener hook)."""
         self._stale = True

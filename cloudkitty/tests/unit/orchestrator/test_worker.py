@@ -69,6 +69,30 @@ class Pipeline:
             for t, pts in frame.usage.items()})
 
 
+class BatchingPipeline(Pipeline):
+    """A pipeline with a module that rates many frames at once: the worker
+    must collect a batch's periods, then rate them in one call."""
+
+    batches = True
+
+    def __init__(self, fail_at=None):
+        super().__init__(fail_at)
+        self.many_calls = []
+
+    def rate(self, context, frame, scope_id):
+        raise AssertionError('rate_many is the path of batching pipelines')
+
+    def rate_many(self, context, items):
+        self.many_calls.append([frame.start for frame, _scope in items])
+        results = []
+        for frame, scope_id in items:
+            try:
+                results.append(super().rate(context, frame, scope_id))
+            except exception.RatingError as err:
+                results.append(err)
+        return results
+
+
 class Storage:
     """Records pushes; the state is the start of the last pushed frame."""
 
@@ -94,8 +118,16 @@ class Storage:
         return self.states.get(scope_id)
 
 
+@pytest.fixture(params=[Pipeline, BatchingPipeline],
+                ids=['frame_by_frame', 'batched'])
+def pipeline_cls(request):
+    """Every loop test runs with both kinds of pipeline: the results must
+    be the same."""
+    return request.param
+
+
 @pytest.fixture
-def make(conf):
+def make(conf, pipeline_cls):
     conf.set_override('first_period_start', T0.isoformat(), 'collect')
     conf.set_override('collector', 'gnocchi', 'collect')
     conf.set_override('backend', 'file', 'fetcher')
@@ -105,7 +137,7 @@ def make(conf):
         for (group, name), value in (overrides or {}).items():
             conf.set_override(name, value, group)
         storage = storage or Storage()
-        pipeline = pipeline or Pipeline()
+        pipeline = pipeline or pipeline_cls()
         w = ck_worker.Worker(conf, None, collector, pipeline, storage,
                              storage.get_state, clock=lambda: now)
         return w, pipeline, storage
@@ -168,9 +200,9 @@ def test_collect_error_serial(make):
     assert storage.pushed == []
 
 
-def test_rating_error_stores_nothing(make):
+def test_rating_error_stores_nothing(make, pipeline_cls):
     coll = Collector({'cpu': None}, {('cpu', 's1', T0 + H): [1]})
-    w, _, storage = make(coll, pipeline=Pipeline(fail_at=T0 + H))
+    w, _, storage = make(coll, pipeline=pipeline_cls(fail_at=T0 + H))
     with pytest.raises(ck_worker.ScopeFailed) as err:
         w.process_scope('s1')
     assert 'boom.py' in str(err.value)
@@ -285,3 +317,41 @@ def test_decimal_prices_preserved(make):
     w.process_scope('s1')
     assert storage.pushed[0][1].usage['cpu'][0].price == \
         decimal.Decimal('0.2')
+
+
+def test_batched_rating_rates_a_batch_in_one_call(make, pipeline_cls):
+    coll = Collector({'cpu': None}, {('cpu', 's1', T0 + n * H): [1, 2]
+                                     for n in range(8) if n != 4})
+    w, pipe, storage = make(coll, now=T0 + 10 * H,
+                            overrides={('orchestrator', 'batch_points'): 5})
+    result = w.process_scope('s1')
+    # 2 points per period but none in the fifth: 6, 4 + 0 + 2, 2
+    assert storage.batches == [3, 4, 1]
+    assert result.periods == 8 and result.points == 14
+    assert [f.start for _, f, *_ in storage.pushed] == [
+        T0 + n * H for n in range(8)]
+    assert all(p.price == 2 * p.qty for _, f, *_ in storage.pushed
+               for p in f.usage.get('cpu', ()))
+    if pipeline_cls is BatchingPipeline:
+        # the period without data is not sent to the modules
+        assert pipe.many_calls == [
+            [T0, T0 + H, T0 + 2 * H], [T0 + 3 * H, T0 + 5 * H, T0 + 6 * H],
+            [T0 + 7 * H]]
+
+
+def test_rating_error_in_a_batch_stores_the_periods_before(make,
+                                                           pipeline_cls):
+    coll = Collector({'cpu': None}, {('cpu', 's1', T0 + n * H): [1]
+                                     for n in range(6)})
+    w, _, storage = make(coll, pipeline=pipeline_cls(fail_at=T0 + 4 * H),
+                         now=T0 + 10 * H,
+                         overrides={('orchestrator', 'batch_points'): 3})
+    with pytest.raises(ck_worker.ScopeFailed) as err:
+        w.process_scope('s1')
+    assert err.value.start == T0 + 4 * H
+    assert 'boom.py' in str(err.value)
+    assert [f.start for _, f, *_ in storage.pushed] == [
+        T0 + n * H for n in range(4)]
+    assert err.value.result.periods == 4
+    assert storage.states['s1'].last_processed_timestamp == \
+        (T0 + 3 * H).replace(tzinfo=None)
