@@ -51,9 +51,12 @@ class _Progress:
             self.out.flush()
 
 
-def run_once(conf, out, until=None, processor=None, quiet=False):
+def run_once(conf, out, until=None, processor=None, quiet=False,
+             on_ready=None):
     """Rate every period due (starting before ``until`` if given).
 
+    :param on_ready: called once the processor is set up, before the
+        first round (the command tunes the garbage collector there).
     :returns: the exit status (0 ok, 1 some scope failed).
     """
     stop = threading.Event()
@@ -75,6 +78,8 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
     try:
         if processor is None:
             proc.setup()
+        if on_ready is not None:
+            on_ready()
         attempts = {}
         anchor = None
         while not stop.is_set():
