@@ -148,9 +148,19 @@ class UsageFeed:
         epochs = {}
         offset = 0
         last = None   # (begin, scope, run) of the previous line
+        head = None   # its fast head, when it had one
         with os.fdopen(os.dup(fd), 'rb') as handle:
             for number, line in enumerate(handle, 1):
                 length = len(line)
+                # NOTE(ck): a feed sorted by period and scope repeats the
+                # previous line's head (which ends with the closing quote
+                # of "begin", so same scope and begin): extend its run
+                # without a regex nor a decode.
+                if head is not None and line.startswith(head):
+                    offset += length
+                    last[2][1] = offset
+                    continue
+                head = None
                 if line.strip():
                     match = _FAST_HEAD.match(line)
                     if match:
@@ -177,6 +187,8 @@ class UsageFeed:
                         index.setdefault(begin, {}).setdefault(
                             scope, []).append(run)
                         last = (begin, scope, run)
+                    if match:
+                        head = match.group(0)
                 offset += length
         return index
 
