@@ -122,7 +122,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
             signal.signal(signum, handler)
     elapsed = progress.elapsed()
     cpu = max(time.process_time() - progress.cpu_started, 1e-9)
-    out.write('Rated %d scope(s): %d period(s), %d point(s) in %.1f s '
+    out.write('Rated %d scope(s): %d period(s), %d point(s) in %.2f s '
               '(%.0f points/s; %.2f s CPU, %.0f points/CPU-s); %d scope(s) '
               'failed%s\n' % (
                   len(progress.scopes), progress.periods, progress.points,
