@@ -51,9 +51,12 @@ class _Progress:
             self.out.flush()
 
 
-def run_once(conf, out, until=None, processor=None, quiet=False):
+def run_once(conf, out, until=None, processor=None, quiet=False,
+             on_ready=None):
     """Rate every period due (starting before ``until`` if given).
 
+    :param on_ready: called once the processor is set up, before the
+        first round (the command tunes the garbage collector there).
     :returns: the exit status (0 ok, 1 some scope failed).
     """
     stop = threading.Event()
@@ -75,6 +78,8 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
     try:
         if processor is None:
             proc.setup()
+        if on_ready is not None:
+            on_ready()
         attempts = {}
         anchor = None
         while not stop.is_set():
@@ -117,7 +122,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False):
             signal.signal(signum, handler)
     elapsed = progress.elapsed()
     cpu = max(time.process_time() - progress.cpu_started, 1e-9)
-    out.write('Rated %d scope(s): %d period(s), %d point(s) in %.1f s '
+    out.write('Rated %d scope(s): %d period(s), %d point(s) in %.2f s '
               '(%.0f points/s; %.2f s CPU, %.0f points/CPU-s); %d scope(s) '
               'failed%s\n' % (
                   len(progress.scopes), progress.periods, progress.points,

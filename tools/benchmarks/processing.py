@@ -15,6 +15,8 @@ durable commits) holding the current schema and the benchmark rules
   over the shared workload with the file collector and fetcher: parse,
   collect, rate (hashmap + pyscripts), filter, store. Points/s = points
   stored / wall time of the command (process start included);
+  ``outside_loop_s`` is that wall time minus the loop's own (as printed by
+  the command): interpreter start, imports, configuration and exit;
 * **memory**: the maximum RSS of the command for feeds of growing length
   (same scopes and resources, more periods): it must stay flat, the
   processor holding one scope's batch at a time.
@@ -146,6 +148,8 @@ def one_run(usage, periods, rules_mode):
                           r'([\d.]+) s CPU', output)
         points = int(match.group(1))
         return {'points': points, 'wall_s': wall,
+                # start-up, set-up and exit: the command minus its loop
+                'outside_loop_s': wall - float(match.group(2)),
                 'points_per_s': points / wall,
                 'loop_points_per_s': points / float(match.group(2)),
                 'loop_cpu_points_per_s': points / float(match.group(3)),
@@ -176,6 +180,7 @@ def run(args):
         'loop_cpu_points_per_s': stats([r['loop_cpu_points_per_s']
                                         for r in runs]),
         'wall_s': stats([r['wall_s'] for r in runs]),
+        'outside_loop_s': stats([r['outside_loop_s'] for r in runs]),
         'max_rss_mib': stats([r['max_rss_mib'] for r in runs]),
         'memory': {},
     }

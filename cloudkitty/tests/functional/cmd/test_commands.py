@@ -1,5 +1,6 @@
 """Console scripts as an operator runs them: real processes, real config."""
 
+import datetime
 import os
 import subprocess
 import sys
@@ -8,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from cloudkitty.db import migration
+from cloudkitty.tests import bench_feed
 from cloudkitty.tests import db_backends
+from cloudkitty.tests.functional.orchestrator import workload
 
 BIN = os.path.dirname(sys.executable)
 
@@ -79,3 +82,35 @@ def test_missing_config_file_is_one_line(tmp_path):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert 'nope.conf' in result.stderr
+
+
+_ONCE_PROBE = '''
+import gc, sys
+from cloudkitty.cmd import processor
+status = processor.main(['--config-file', sys.argv[1], '--once', '--until',
+                         '2025-01-01T04:00:00+00:00'])
+print('gc enabled=%s frozen=%s' % (gc.isenabled(), gc.get_freeze_count() > 0))
+print('loaded=%s' % sorted(name for name in (
+    'oslo_messaging', 'oslo_policy', 'dns') if name in sys.modules))
+sys.exit(status)
+'''
+
+
+def test_processor_once_starts_light(tmp_path):
+    """A backfill rates without the message bus client, the policy engine
+    or eventlet's DNS resolver, and leaves the garbage collector on."""
+    feed = bench_feed.write_feed(tmp_path / 'feed.jsonl', scopes=2,
+                                 resources=5, periods=4)
+    config = workload.write_config(
+        str(tmp_path / 'cloudkitty.conf'),
+        'sqlite:///%s' % (tmp_path / 'ck.sqlite'), str(feed),
+        'file://%s' % (tmp_path / 'locks'),
+        datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC), host='probe',
+        log_file=str(tmp_path / 'ck.log'))
+    _run('cloudkitty-dbsync', 'upgrade', config=config, check=True)
+    result = subprocess.run([sys.executable, '-c', _ONCE_PROBE, config],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'Rated 2 scope(s): 8 period(s), 40 point(s)' in result.stdout
+    assert 'gc enabled=True frozen=True' in result.stdout
+    assert 'loaded=[]' in result.stdout, result.stdout

@@ -297,3 +297,103 @@ def test_index_holds_one_range_per_period_and_scope(tmp_path):
     # parsed blocks are bounded whatever the number of periods read
     assert len(feed._cache) == usage_feed._CACHE_SIZE
     feed.close()
+
+
+def _feed_line(**changes):
+    line = {'scope_id': 'p1', 'begin': '2025-01-01T00:00:00+00:00',
+            'end': '2025-01-01T01:00:00+00:00', 'service': 'instance',
+            'unit': 'instance', 'qty': 1,
+            'groupby': {'id': 'vm-1', 'project_id': 'p1'},
+            'metadata': {'flavor_name': 'm1.tiny'}}
+    line.update(changes)
+    return line
+
+
+def test_every_json_form_reads_as_json_would(tmp_path):
+    from cloudkitty.collector import usage_feed
+    dumped = [
+        json.dumps(_feed_line(qty=1)),
+        # blanks around the object, CRLF, any key order
+        '  ' + json.dumps(_feed_line(qty=2), sort_keys=True) + ' \r',
+        json.dumps(_feed_line(qty=-0.5), indent=None, separators=(',', ':')),
+        # exponents and big integers stay exact
+        json.dumps(_feed_line(qty=1)).replace('"qty": 1', '"qty": 1.5E+3'),
+        json.dumps(_feed_line(qty=10 ** 30)),
+        # escapes, non-ASCII text, nested values, null and booleans
+        json.dumps(_feed_line(groupby={'id': 'vm "2" \\ \u00e9\u2028',
+                                       'project_id': 'p1'},
+                              metadata={'tags': {'a': [1, None, True]},
+                                        'ram': 512}), ensure_ascii=False),
+        '',
+        json.dumps(_feed_line(service='ip.floating', qty=0)),
+    ]
+    path = tmp_path / 'forms.jsonl'
+    path.write_bytes('\n'.join(dumped).encode('utf-8') + b'\n\n')
+    feed = usage_feed.UsageFeed(str(path))
+    expected = []
+    for text in dumped:
+        if text.strip():
+            record = json.loads(text, parse_float=D)
+            attributes = dict(record['metadata'])
+            attributes.update(record['groupby'])
+            expected.append((record['service'], attributes, record['qty']))
+    got = []
+    for service in ('instance', 'ip.floating'):
+        for attributes, qty in feed.usage('p1', START, START + HOUR,
+                                          service):
+            got.append((service, attributes, qty))
+    assert sorted(got, key=repr) == sorted(expected, key=repr)
+    qtys = [qty for _, _, qty in got]
+    assert D('1.5E+3') in qtys and D('-0.5') in qtys
+    assert all(type(q) in (int, D) for q in qtys)
+    feed.close()
+
+
+@pytest.mark.parametrize('qty', ['true', '"3"', 'NaN', 'null', '[1]'])
+def test_qty_must_be_a_number(tmp_path, qty):
+    from cloudkitty.collector import usage_feed
+    path = tmp_path / 'bad.jsonl'
+    path.write_text(json.dumps(_feed_line()).replace('"qty": 1',
+                                                     '"qty": %s' % qty))
+    feed = usage_feed.UsageFeed(str(path))
+    with pytest.raises(usage_feed.FeedError, match='is not a number'):
+        feed.usage('p1', START, START + HOUR, 'instance')
+    feed.close()
+
+
+def test_index_ranges_follow_the_line_order(tmp_path):
+    from cloudkitty.collector import usage_feed
+    later = '2025-01-01T01:00:00+00:00'
+    lines = [
+        _feed_line(), _feed_line(qty=2),                  # one range
+        _feed_line(scope_id='p2'),                        # other scope
+        _feed_line(qty=3),                                # p1 again
+        _feed_line(begin=later, qty=4),                   # next period
+        _feed_line(qty=5),                                # back to p1, T0
+    ]
+    text = [json.dumps(line, separators=(',', ':')) for line in lines]
+    text.insert(2, '')   # a blank line ends a range
+    text[1] = ' ' + text[1]
+    path = tmp_path / 'order.jsonl'
+    path.write_text('\n'.join(text) + '\n')
+    feed = usage_feed.UsageFeed(str(path))
+    assert feed.scopes() == ['p1', 'p2']
+    begin = int(START.timestamp())
+    assert [len(r) for r in (feed._index[begin]['p1'],
+                             feed._index[begin]['p2'],
+                             feed._index[begin + 3600]['p1'])] == [3, 1, 1]
+    assert sorted(q for _, q in feed.usage('p1', START, START + HOUR,
+                                           'instance')) == [1, 2, 3, 5]
+    assert [q for _, q in feed.usage('p1', START + HOUR, START + 2 * HOUR,
+                                     'instance')] == [4]
+    feed.close()
+
+
+def test_calendar_keys_are_a_new_dict_each_time():
+    start = datetime.datetime(2026, 3, 1, 5, tzinfo=UTC)
+    keys = collector.calendar_keys(start)
+    keys['year'] = 'changed'
+    assert collector.calendar_keys(start)['year'] == '2026'
+    # the same instant in another zone is the same period start
+    assert collector.calendar_keys(start.astimezone(datetime.timezone(
+        datetime.timedelta(hours=9)))) == collector.calendar_keys(start)

@@ -173,3 +173,18 @@ def test_coordination_failure_aborts_the_round(build):
     assert 'redis down' in result.fetch_error
     assert storage.pushed == [] and result.done == []
     assert proc.idle_wait(result) <= 10
+
+
+def test_once_calls_on_ready_before_the_first_round(build):
+    coll = tw.Collector({'cpu': None}, {('cpu', 'a', tw.T0): [1]})
+    proc, storage = build(['a'], coll)
+    events = []
+    real_round = proc.run_round
+
+    def run_round(*args, **kwargs):
+        events.append('round')
+        return real_round(*args, **kwargs)
+    proc.run_round = run_round
+    assert once.run_once(proc.conf, io.StringIO(), processor=proc,
+                         on_ready=lambda: events.append('ready')) == 0
+    assert events == ['ready', 'round']
