@@ -57,16 +57,8 @@ class Deltas:
 
     def add(self, scope_id, begin, end, type_, n, qty, price):
         """Account ``n`` points (negative: removed) of one bucket."""
-        key = (scope_id, begin.date(), type_)
-        bucket = self.daily.get(key)
-        if bucket is None:
-            self.daily[key] = [n, qty, price, end]
-            return
-        bucket[0] += n
-        bucket[1] = CTX.add(bucket[1], qty)
-        bucket[2] = CTX.add(bucket[2], price)
-        if end > bucket[3]:
-            bucket[3] = end
+        _merge(self.daily, (scope_id, begin.date(), type_), n, qty, price,
+               end)
 
     def remove(self, scope_id, begin, end, type_, n, qty, price):
         self.removed = True
