@@ -19,6 +19,7 @@ import decimal
 from oslo_log import log as logging
 
 from cloudkitty import dataframe
+from cloudkitty.db import api as db_api
 from cloudkitty import exception
 from cloudkitty import rating
 from cloudkitty.rating import modules
@@ -61,6 +62,13 @@ class Pipeline:
 
     def refresh(self, context):
         """Re-read module states and reload changed rules (cheap)."""
+        # NOTE(ck): one database transaction for the module states and every
+        # module's rules-generation check (they would each open their own:
+        # the processor refreshes before every batch of every scope).
+        with db_api.context_manager.reader.using(context):
+            self._refresh(context)
+
+    def _refresh(self, context):
         infos = modules.list_modules(context, self.conf)
         enabled = [info for info in infos
                    if info.enabled and info.module_id in self._processors]
