@@ -309,32 +309,37 @@ class Worker:
                                if frame.usage]))
         except exception.CloudKittyException as err:
             raise self._rating_failed(scope_id, periods[0][0], err)
-        for (start, end, usage), frame in zip(periods, frames, strict=True):
-            skipped = 0
-            if usage:
-                outcome = next(outcomes)
-                if isinstance(outcome, exception.CloudKittyException):
-                    raise self._rating_failed(scope_id, start, outcome)
-                try:
-                    frame, skipped = skip.filter_frame(
-                        outcome, self.skips, self.default_skip)
-                except exception.CloudKittyException as err:
-                    raise self._rating_failed(scope_id, start, err)
-            else:
-                self._log_no_data(scope_id, start, end)
-            self._add(batch, frame, skipped, bool(usage) and not frame.usage)
+        for frame in frames:
+            rated = next(outcomes) if frame.usage else None
+            self._add(batch, *self._finish(scope_id, frame, rated))
+
+    def _finish(self, scope_id, frame, rated):
+        """``(frame, skipped points, mark_empty)`` of one period.
+
+        :param frame: the collected frame.
+        :param rated: what the pipeline made of it (the rated frame, or the
+            error it failed with); None when the period had no data.
+        :raises ScopeFailed: the rating or a skip expression failed.
+        """
+        if rated is None:
+            LOG.warning('No data collected for scope %s over [%s, %s): '
+                        'the period is recorded as rated', scope_id,
+                        frame.start.isoformat(), frame.end.isoformat())
+            return frame, 0, False
+        if isinstance(rated, exception.CloudKittyException):
+            raise self._rating_failed(scope_id, frame.start, rated)
+        try:
+            kept, skipped = skip.filter_frame(rated, self.skips,
+                                              self.default_skip)
+        except exception.CloudKittyException as err:
+            raise self._rating_failed(scope_id, frame.start, err)
+        return kept, skipped, not kept.usage
 
     @staticmethod
     def _rating_failed(scope_id, start, err):
         LOG.error('Rating of scope %s failed for period %s: %s',
                   scope_id, start.isoformat(), err)
         return ScopeFailed(scope_id, start, err)
-
-    @staticmethod
-    def _log_no_data(scope_id, start, end):
-        LOG.warning('No data collected for scope %s over [%s, %s): '
-                    'the period is recorded as rated', scope_id,
-                    start.isoformat(), end.isoformat())
 
     def _advance(self, start):
         """The period after ``start`` if ready (state kept locally inside
@@ -354,17 +359,13 @@ class Worker:
         """
         usage = self.collect(scope_id, start, end)
         frame = dataframe.DataFrame(start, end, usage)
-        skipped = 0
+        rated = None
         if usage:
             try:
-                frame = self.pipeline.rate(self.context, frame, scope_id)
-                frame, skipped = skip.filter_frame(
-                    frame, self.skips, self.default_skip)
+                rated = self.pipeline.rate(self.context, frame, scope_id)
             except exception.CloudKittyException as err:
-                raise self._rating_failed(scope_id, start, err)
-        else:
-            self._log_no_data(scope_id, start, end)
-        return frame, skipped, bool(usage) and not frame.usage
+                rated = err
+        return self._finish(scope_id, frame, rated)
 
     # -- collection ----------------------------------------------------------
 

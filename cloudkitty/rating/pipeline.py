@@ -100,13 +100,8 @@ class Pipeline:
         for proc in self._active:
             try:
                 frame = proc.process(frame, scope_id, at)
-            except exception.RatingError:
-                raise
             except Exception as err:  # noqa: B902 - named for the operator
-                LOG.exception('Rating module %s failed on scope %s period %s',
-                              proc.module_id, scope_id, at)
-                raise exception.RatingError(module=proc.module_id,
-                                            reason=err)
+                raise self._failure(proc, err, scope_id, at)
         return frame
 
     def rate_many(self, context, items):
@@ -134,7 +129,8 @@ class Pipeline:
                     outcomes = many([(results[n], items[n][1],
                                       items[n][0].start) for n in running])
                 except Exception as err:  # noqa: B902 - named, per frame
-                    outcomes = [self._failure(proc, err, items[n])
+                    outcomes = [self._failure(proc, err, items[n][1],
+                                              items[n][0].start)
                                 for n in running]
             else:
                 outcomes = []
@@ -143,7 +139,8 @@ class Pipeline:
                         outcomes.append(proc.process(
                             results[n], items[n][1], items[n][0].start))
                     except Exception as err:  # noqa: B902 - per frame
-                        outcomes.append(self._failure(proc, err, items[n]))
+                        outcomes.append(self._failure(
+                            proc, err, items[n][1], items[n][0].start))
             still = []
             for n, outcome in zip(running, outcomes, strict=True):
                 results[n] = outcome
@@ -153,13 +150,13 @@ class Pipeline:
         return results
 
     @staticmethod
-    def _failure(proc, err, item):
+    def _failure(proc, err, scope_id, at):
+        """The RatingError naming ``proc`` for ``err`` (logged with its
+        traceback unless the module raised a RatingError itself)."""
         if isinstance(err, exception.RatingError):
             return err
-        frame, scope_id = item
         LOG.error('Rating module %s failed on scope %s period %s: %s',
-                  proc.module_id, scope_id, frame.start, err,
-                  exc_info=err)
+                  proc.module_id, scope_id, at, err, exc_info=err)
         return exception.RatingError(module=proc.module_id, reason=err)
 
     def quote(self, context, resources, now=None):

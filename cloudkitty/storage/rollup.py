@@ -145,12 +145,8 @@ def _drop_full_days(session, deltas, scope_ids, first, end):
     month_hi = month_of(end) if end is not None else None
     whole = month_lo is None or month_hi is None or month_lo < month_hi
     if whole:
-        conds = [_scope_filter(m.c.scope_id, scope_ids)]
-        if month_lo is not None:
-            conds.append(m.c.day >= month_lo)
-        if month_hi is not None:
-            conds.append(m.c.day < month_hi)
-        session.execute(m.delete().where(*conds))
+        session.execute(m.delete().where(
+            *_bucket_range(m, scope_ids, month_lo, month_hi)))
         partial = [(first, month_lo), (month_hi, end)]
     else:
         partial = [(first, end)]
@@ -158,16 +154,22 @@ def _drop_full_days(session, deltas, scope_ids, first, end):
         if low is None or high is None or low >= high:
             continue
         for row in session.execute(sa.select(d).where(
-                _scope_filter(d.c.scope_id, scope_ids),
-                d.c.day >= low, d.c.day < high)):
+                *_bucket_range(d, scope_ids, low, high))):
             deltas.remove_monthly(row.scope_id, row.day, row.max_end,
                                   row.type, row.n, row.qty, row.price)
-    conds = [_scope_filter(d.c.scope_id, scope_ids)]
-    if first is not None:
-        conds.append(d.c.day >= first)
-    if end is not None:
-        conds.append(d.c.day < end)
-    session.execute(d.delete().where(*conds))
+    session.execute(d.delete().where(*_bucket_range(d, scope_ids, first,
+                                                     end)))
+
+
+def _bucket_range(table, scope_ids, low, high):
+    """Conditions selecting the buckets of ``scope_ids`` with ``low <= day
+    < high`` (None: unbounded)."""
+    conds = [_scope_filter(table.c.scope_id, scope_ids)]
+    if low is not None:
+        conds.append(table.c.day >= low)
+    if high is not None:
+        conds.append(table.c.day < high)
+    return conds
 
 
 def delete_rows(session, dialect, scope_ids=None, begin=None, end=None):

@@ -57,6 +57,21 @@ def usage_file(size):
     return path
 
 
+def parsed_workload(size):
+    """``(frames, points, parse seconds)`` of a workload size, parsed as a
+    collector would (shared mappings), then moved out of the garbage
+    collector's reach (``gc.freeze()``; ``gc.unfreeze()`` when done)."""
+    from cloudkitty.tests import bench_rules
+    path = usage_file(size)
+    start = time.perf_counter()
+    frames = bench_rules.read_frames(path)
+    parse_s = time.perf_counter() - start
+    points = sum(frame.point_count() for _scope, frame in frames)
+    gc.collect()
+    gc.freeze()
+    return frames, points, parse_s
+
+
 def expected(size, extra=(), points=None):
     """Reference totals for a run: one of the ``extra`` files whose
     ``hashmap.points`` equals ``points``, else the shared expected.json

@@ -21,7 +21,6 @@ measure the harness (a processor holds one batch at a time).
 
 import gc
 import os
-import time
 
 from benchmarks import common
 
@@ -76,13 +75,7 @@ def run_pyscripts(args):
     from cloudkitty.rating import pipeline
     conf, ctx, bench_rules = _setup(args.batch_points)
     runs = max(3, args.runs)
-    path = common.usage_file(args.size)
-    start = time.perf_counter()
-    frames = bench_rules.read_frames(path)
-    parse_s = time.perf_counter() - start
-    points = sum(frame.point_count() for _scope, frame in frames)
-    gc.collect()
-    gc.freeze()
+    frames, points, parse_s = common.parsed_workload(args.size)
     figures = {'size': args.size, 'points': points, 'frames': len(frames),
                'parse_s': round(parse_s, 3),
                'batch_points': args.batch_points}

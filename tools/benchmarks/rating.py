@@ -17,7 +17,6 @@ change (every rule reloaded, then compiled by the next frame).
 """
 
 import gc
-import time
 
 from benchmarks import common
 
@@ -64,13 +63,7 @@ def run_rating(args):
     pipe, ctx = _hashmap_pipeline()
     runs = max(3, args.runs)
     for size in [s.strip() for s in args.sizes.split(',') if s.strip()]:
-        path = common.usage_file(size)
-        start = time.perf_counter()
-        frames = bench_rules.read_frames(path)
-        parse_s = time.perf_counter() - start
-        points = sum(frame.point_count() for _scope, frame in frames)
-        gc.collect()
-        gc.freeze()
+        frames, points, parse_s = common.parsed_workload(size)
 
         def rate_all(frames=frames):
             return [(scope, pipe.rate(ctx, frame, scope))
