@@ -216,6 +216,10 @@ Ctrl-C stops it.""" % {'base': base, 'qb': q_begin, 'qe': q_end,
                         'b': begin, 'e': end, 'cli': cli}, flush=True)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--dir', default='.quickstart')
@@ -240,6 +244,9 @@ def main():
     subprocess.run([_bin('cloudkitty-dbsync'), '--config-file', config,
                     'upgrade'], check=True)
     base = 'http://%s:%d' % (args.host, args.port)
+    # NOTE(ck): stopped by SIGTERM (kill, timeout, a supervisor) rather
+    # than Ctrl-C, stop the API too instead of leaving it running alone.
+    signal.signal(signal.SIGTERM, _interrupt)
     api = subprocess.Popen([_bin('cloudkitty-api'), '--config-file', config])
     try:
         _wait_for_api(base, api)

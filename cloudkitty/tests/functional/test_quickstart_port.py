@@ -2,6 +2,7 @@
 server that is not its own as running."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -25,3 +26,38 @@ def test_taken_port_is_a_clear_error(tmp_path):
     assert 'CloudKitty is running' not in result.stdout
     # Nothing was created: the check runs before any work.
     assert not (tmp_path / 'qs').exists()
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def _listening(port):
+    with socket.socket() as client:
+        return client.connect_ex(('127.0.0.1', port)) == 0
+
+
+def test_sigterm_stops_the_api_with_the_quick_start(tmp_path):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, 'tools', 'quickstart.py'),
+         '--dir', str(tmp_path / 'qs'), '--port', str(port), '--days', '1'],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in proc.stdout:
+            if line.startswith('CloudKitty is running'):
+                break
+        else:
+            raise AssertionError('the quick start ended early: %s'
+                                 % proc.wait(10))
+        assert _listening(port)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        # the API process went with it: nobody serves the port any more
+        assert not _listening(port)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
