@@ -16,8 +16,10 @@ frame and the script at fault fail.
 
 import concurrent.futures
 import dataclasses
+import itertools
 import json
 import marshal
+import operator
 import os
 import queue
 import select
@@ -154,14 +156,16 @@ class _Worker:
                          None if s.checksum in self.known else s.data)
                         for s in scripts]
         defs = []
-        wires = encode_frames(frames, self.maps, self.kept, defs)
+        metas, columns = encode_frames(frames, self.maps, self.kept, defs)
         try:
-            body = marshal.dumps((reset, wire_scripts, defs, wires, False))
+            body = marshal.dumps(
+                (reset, wire_scripts, defs, metas, columns, False))
         except ValueError:
             # NOTE(ck): some attribute value marshal cannot carry (Decimal,
             # datetime): tag the mappings (slow path).
             defs = [(slot, _tag_tree(mapping)) for slot, mapping in defs]
-            body = marshal.dumps((reset, wire_scripts, defs, wires, True))
+            body = marshal.dumps(
+                (reset, wire_scripts, defs, metas, columns, True))
         try:
             self.proc.stdin.write(_LEN.pack(len(body)) + body)
             self.proc.stdin.flush()
@@ -195,40 +199,56 @@ class _Worker:
 
 
 def encode_frames(frames, maps, kept, defs):
-    """The marshal-able form of ``frames`` (see the worker protocol).
+    """The marshal-able form of ``frames``: ``(frames, columns)`` (see the
+    worker protocol).
 
-    A point refers to its groupby and metadata by slot in the worker's
-    table of mappings: ``maps`` (``id(mapping) -> slot``, the mapping kept
-    alive in ``kept[slot]``) says what the worker holds already; the
-    mappings it lacks are given slots and appended to ``defs`` as ``(slot,
-    dict)``. Collectors share one mapping per resource
-    (:class:`~cloudkitty.dataframe.MappingInterner`), so a mapping crosses
-    the pipe once per worker, not once per point.
+    ``frames`` is ``[(begin_iso, end_iso, [(type, point count)...])...]``
+    and the points of every frame, type after type, are sent as five
+    columns: units (a list), quantities and prices (the ``str`` of each
+    Decimal, joined by commas) and the slots of their groupby and metadata
+    mappings. A slot refers to the worker's table of mappings: ``maps``
+    (``id(mapping) -> slot``, the mapping kept alive in ``kept[slot]``)
+    says what the worker holds already; the mappings it lacks are given
+    slots and appended to ``defs`` as ``(slot, dict)``. Collectors share one
+    mapping per resource (:class:`~cloudkitty.dataframe.MappingInterner`),
+    so a mapping crosses the pipe once per worker, not once per point.
     """
-    # NOTE(ck): hot path: the tuple layout of DataPoint (unit, qty, price,
-    # groupby, metadata, description) is read directly. (Columns built
-    # with map() were slower: a frame holds only a few points per type.)
-    get = maps.get
-    wires = []
+    # NOTE(ck): hot path. A frame holds a few points per type, so the
+    # columns are built over the whole batch, by C loops (map) reading the
+    # tuple layout of DataPoint (unit, qty, price, groupby, metadata,
+    # description) directly: no Python bytecode runs per point.
+    metas = []
+    points = []
+    extend = points.extend
     for frame in frames:
-        usage = []
-        for mtype, points in frame.usage.items():
-            items = []
-            append = items.append
-            for point in points:
-                groupby = point[3]
-                gb_slot = get(id(groupby))
-                if gb_slot is None:
-                    gb_slot = _register(groupby, maps, kept, defs)
-                metadata = point[4]
-                md_slot = get(id(metadata))
-                if md_slot is None:
-                    md_slot = _register(metadata, maps, kept, defs)
-                append((point[0], str(point[1]), str(point[2]), gb_slot,
-                        md_slot))
-            usage.append((mtype, items))
-        wires.append((frame.start.isoformat(), frame.end.isoformat(), usage))
-    return wires
+        types = []
+        for mtype, typed in frame.usage.items():
+            types.append((mtype, len(typed)))
+            extend(typed)
+        metas.append((frame.start.isoformat(), frame.end.isoformat(), types))
+    columns = (list(map(_UNIT, points)),
+               ','.join(map(str, map(_QTY, points))),
+               ','.join(map(str, map(_PRICE, points))),
+               _slots(list(map(_GROUPBY, points)), maps, kept, defs),
+               _slots(list(map(_METADATA, points)), maps, kept, defs))
+    return metas, columns
+
+
+_UNIT, _QTY, _PRICE, _GROUPBY, _METADATA = (operator.itemgetter(n)
+                                            for n in range(5))
+
+
+def _slots(mappings, maps, kept, defs):
+    slots = list(map(maps.get, map(id, mappings), itertools.repeat(-1)))
+    if -1 in slots:
+        for n, slot in enumerate(slots):
+            if slot == -1:
+                mapping = mappings[n]
+                slot = maps.get(id(mapping))
+                if slot is None:
+                    slot = _register(mapping, maps, kept, defs)
+                slots[n] = slot
+    return slots
 
 
 def _register(mapping, maps, kept, defs):
@@ -274,6 +294,7 @@ def decode_frame(reply, frame):
         _, begin, end, usage, tagged = reply
         originals = None
         result = {}
+        as_sent = len(usage) == len(frame.usage)
         for mtype, items in usage:
             if not isinstance(mtype, str):
                 raise InvalidReply('bad usage entry')
@@ -281,6 +302,7 @@ def decode_frame(reply, frame):
                 # every point of this input type, unchanged
                 result[mtype] = frame.usage[mtype]
                 continue
+            as_sent = False
             if not isinstance(items, list):
                 raise InvalidReply('bad usage entry')
             if originals is None:
@@ -306,6 +328,9 @@ def decode_frame(reply, frame):
                     else orig.description))
             result[mtype] = points
         if begin == frame.start.isoformat() and end == frame.end.isoformat():
+            # NOTE(ck): the frame left as it came: the very same object
+            if as_sent and len(result) == len(frame.usage):
+                return frame
             return frame.with_usage(result)
         return ck_dataframe.DataFrame(begin, end, result)
     except (InvalidReply, ValueError, TypeError, IndexError, KeyError,

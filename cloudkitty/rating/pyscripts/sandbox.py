@@ -342,13 +342,17 @@ def make_globals(data):
             '__name__': '__pyscript__'}
 
 
+_CONTEXT = decimal.Context(
+    prec=28, rounding=decimal.ROUND_HALF_EVEN, Emin=-999999, Emax=999999,
+    capitals=1, clamp=0, flags=[],
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero,
+           decimal.Overflow])
+
+
 def fresh_context():
-    """The decimal context every run starts with (Python's defaults)."""
-    return decimal.Context(
-        prec=28, rounding=decimal.ROUND_HALF_EVEN, Emin=-999999,
-        Emax=999999, capitals=1, clamp=0, flags=[],
-        traps=[decimal.InvalidOperation, decimal.DivisionByZero,
-               decimal.Overflow])
+    """The decimal context every run starts with (Python's defaults): a
+    copy of a template no script can reach."""
+    return _CONTEXT.copy()
 
 
 def preload():

@@ -7,21 +7,25 @@ what scripts may need, then closes the door behind it: address-space limit
 (``RLIMIT_AS``), no new file descriptors (``RLIMIT_NOFILE``), no child
 processes (``RLIMIT_NPROC``), no file writes (``RLIMIT_FSIZE``), no core
 dumps. Each run of a script on a frame has a CPU budget: ``ITIMER_PROF``
-raises :class:`TimeLimitExceeded` in the script, and ``RLIMIT_CPU`` (a little
-above) kills the process if the script is stuck in C code or keeps catching
-the exception; the parent then reports the failure and starts a new worker.
+raises :class:`TimeLimitExceeded` in the script, and ``RLIMIT_CPU`` (between
+the budget plus a second and twice that) kills the process if the script
+is stuck in C code or keeps catching the exception; the parent then
+reports the failure and starts a new worker.
 
 Protocol (stdin/stdout, each message = 4-byte big-endian length + body):
 
 * request (:mod:`marshal`, trusted): ``(reset, scripts, defs, frames,
-  tagged)``; ``reset`` empties the worker's caches first; ``scripts`` =
-  ``[(checksum, name, source or None)]`` (source only when this worker has
-  not compiled that checksum yet); ``defs`` = ``[(slot, mapping)]``, the
-  groupby/metadata mappings the worker keeps from now on (until a reset),
-  Decimals and datetimes in them tagged when ``tagged``; ``frames`` =
-  ``[(begin_iso, end_iso, usage)]`` with ``usage`` = ``[(type, [(unit,
-  qty_str, price_str, groupby_slot, metadata_slot), ...]), ...]``. Input
-  points are numbered in that order, from 0.
+  columns, tagged)``; ``reset`` empties the worker's caches first;
+  ``scripts`` = ``[(checksum, name, source or None)]`` (source only when
+  this worker has not compiled that checksum yet); ``defs`` = ``[(slot,
+  mapping)]``, the groupby/metadata mappings the worker keeps from now on
+  (until a reset), Decimals and datetimes in them tagged when ``tagged``;
+  ``frames`` = ``[(begin_iso, end_iso, [(type, count), ...]), ...]``;
+  ``columns`` = ``(units, qtys, prices, groupby_slots, metadata_slots)``
+  holds the points of every frame, frame after frame and type after type:
+  ``units`` and the slots are lists, ``qtys`` and ``prices`` the texts of
+  the Decimals joined by commas. Input points are numbered in that order,
+  from 0, within each frame.
 * reply (JSON, validated by the parent, which trusts nothing in it): a list
   with one entry per frame:
   ``[0, begin_iso, end_iso, [[type, items]...], tagged]``
@@ -38,6 +42,7 @@ Protocol (stdin/stdout, each message = 4-byte big-endian length + body):
 import datetime
 import decimal
 import gc
+import itertools
 import json
 import json.encoder
 import marshal
@@ -56,7 +61,6 @@ _LEN = struct.Struct('>I')
 _DEC_TAG = '\x00d'
 _DT_TAG = '\x00t'
 _DATE_TAG = '\x00D'
-_MAX_CACHE = 512
 
 
 class TimeLimitExceeded(BaseException):
@@ -141,66 +145,242 @@ def _to_datetime(value, what):
     return value.isoformat()
 
 
-def validate(out, index):
-    """Check the ``data`` a script left (spec §5.2 step 3).
+class _Decimals(dict):
+    """Memo of the Decimals of the wire (``str -> Decimal``).
 
-    :returns: ``(begin_iso, end_iso, [(type, [record...])...])`` with
-        record = ``(input index or -1, unit, qty, price, groupby, metadata,
-        description)``.
-    :raises ValueError: naming what is wrong.
+    Quantities and prices repeat (a resource's size, a flavor's price):
+    a dictionary hit is several times cheaper than parsing the text again.
+    Decimals are immutable, so points may share them.
     """
+
+    __slots__ = ()
+
+    def __missing__(self, text):
+        value = self[text] = _Decimal(text)
+        return value
+
+
+class _Batch:
+    """The points of one request, as columns (see the protocol above)."""
+
+    def __init__(self, columns, maps, decimals):
+        units, qtys, prices, gslots, mslots = columns
+        self.units = units
+        if units:
+            self.qtys = list(map(decimals.__getitem__, qtys.split(',')))
+            self.prices = list(map(decimals.__getitem__, prices.split(',')))
+        else:
+            self.qtys = self.prices = []
+        self.groupbys = list(map(maps.__getitem__, gslots))
+        self.metadatas = list(map(maps.__getitem__, mslots))
+
+    def records(self, span, base):
+        """The records of the points ``span`` (a ``(start, stop)`` pair)
+        of the frame whose first point is ``base``."""
+        start, stop = span
+        return list(zip(range(start - base, stop - base),
+                        self.units[start:stop], self.qtys[start:stop],
+                        self.prices[start:stop], self.groupbys[start:stop],
+                        self.metadatas[start:stop],
+                        itertools.repeat(None, stop - start), strict=True))
+
+
+class _Frame:
+    """One frame of a request: its period and where its points are."""
+
+    __slots__ = ('batch', 'begin', 'end', 'spans', 'base', 'stop',
+                 '_records')
+
+    def __init__(self, batch, meta, base):
+        self.batch = batch
+        self.begin, self.end, types = meta
+        self.base = base
+        spans = []
+        for mtype, count in types:
+            spans.append((mtype, (base, base + count)))
+            base += count
+        self.spans = spans
+        self.stop = base
+        self._records = None
+
+    def resolve(self, source):
+        """The records of ``source``: a span of this frame or records."""
+        if type(source) is tuple:
+            return self.batch.records(source, self.base)
+        return source
+
+    def originals(self):
+        """Every input record of the frame, by input index."""
+        if self._records is None:
+            self._records = [record for _, span in self.spans
+                             for record in self.resolve(span)]
+        return self._records
+
+    def first_data(self):
+        """The ``data`` of the first script and what read_back needs.
+
+        Each point gets two dicts: the script's (with its own copies of
+        the groupby/metadata mappings) and a snapshot equal to it that the
+        script never sees (the worker's mappings themselves, not copied),
+        against which :func:`read_back` tells what the script changed.
+        They are built frame by frame: the dicts of a few points are
+        recycled while still in the processor's cache, where those of a
+        whole request would not be.
+        """
+        batch = self.batch
+        lo, hi = self.base, self.stop
+        units = batch.units[lo:hi]
+        qtys = batch.qtys[lo:hi]
+        prices = batch.prices[lo:hi]
+        groupbys = batch.groupbys[lo:hi]
+        metadatas = batch.metadatas[lo:hi]
+        points = [
+            {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
+             'groupby': groupby, 'metadata': metadata}
+            for unit, qty, price, groupby, metadata in zip(
+                units, qtys, prices, map(dict.copy, groupbys),
+                map(dict.copy, metadatas), strict=True)]
+        snapshots = [
+            {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
+             'groupby': groupby, 'metadata': metadata}
+            for unit, qty, price, groupby, metadata in zip(
+                units, qtys, prices, groupbys, metadatas, strict=True)]
+        usage = {}
+        made = {}
+        lengths = []
+        for mtype, span in self.spans:
+            start, stop = span[0] - lo, span[1] - lo
+            given = usage[mtype] = points[start:stop]
+            made[mtype] = (span, given, snapshots[start:stop], mtype)
+            lengths.append(stop - start)
+        made[_WHOLE] = (list(usage), lengths, snapshots, self.spans)
+        return _period_data(self.begin, self.end), usage, made
+
+
+def _period_data(begin, end):
+    return {'begin': datetime.datetime.fromisoformat(begin),
+            'end': datetime.datetime.fromisoformat(end)}
+
+
+def _data_from(begin, end, current):
+    """The ``data`` of a later script, built from the records the previous
+    one left (``current`` = ``[(type, records)...]``)."""
+    usage = {}
+    made = {}
+    for mtype, records in current:
+        given = usage[mtype] = [
+            {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
+             'groupby': groupby.copy(), 'metadata': metadata.copy()}
+            for _, unit, qty, price, groupby, metadata, _ in records]
+        snapshots = [
+            {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
+             'groupby': groupby, 'metadata': metadata}
+            for _, unit, qty, price, groupby, metadata, _ in records]
+        for record, point, snapshot in zip(records, given, snapshots,
+                                           strict=True):
+            if record[6] is not None:
+                point['description'] = snapshot['description'] = record[6]
+        made[mtype] = (records, given, snapshots, mtype)
+    return _period_data(begin, end), usage, made
+
+
+def _period_out(out, given, begin, end):
     if not isinstance(out, dict):
         raise ValueError('data must be a dict, got %s' % type(out).__name__)
     period = out.get('period')
     if not isinstance(period, dict):
         raise ValueError('data["period"] must be a dict')
-    begin = _to_datetime(period.get('begin'), 'data["period"]["begin"]')
-    end = _to_datetime(period.get('end'), 'data["period"]["end"]')
+    first, last = period.get('begin'), period.get('end')
+    # NOTE(ck): the datetimes given, still there: the texts they came from
+    if first is given[0] and last is given[1]:
+        return begin, end
+    return (_to_datetime(first, 'data["period"]["begin"]'),
+            _to_datetime(last, 'data["period"]["end"]'))
+
+
+# NOTE(ck): key of ``made`` that holds what the first script received as
+# a whole; an object, so no script-made key can equal it
+_WHOLE = object()
+
+
+def read_back(out, made, resolve):
+    """Check the ``data`` a script left (spec §5.2 step 3) and turn it into
+    records.
+
+    A record is ``(input index or -1, unit, qty, price, groupby, metadata,
+    description)``. ``made`` maps each type the script received to
+    ``(source, points, snapshots, type)``: where its records come from
+    (``resolve(source)`` gives them), the point dicts handed to the script
+    and, for each, an equal dict the script never saw. A type whose list
+    still equals its snapshots is taken as it came in (its very
+    ``source``, checked in one comparison done in C); in a changed list,
+    each point still equal to the snapshot of the dict it is keeps its
+    record, and only the others are validated one by one.
+
+    Equality is the test, so a value the script replaced by an equal one
+    (``Decimal("1.0")`` for ``Decimal("1")``, ``1`` for ``Decimal(1)``)
+    counts as unchanged and keeps its input form.
+
+    When ``made`` also describes the frame as a whole (the first script),
+    a frame left exactly as it came in is recognised by a few comparisons
+    in C over the whole frame rather than type after type.
+
+    :returns: ``[(type, source or records)...]``.
+    :raises ValueError: naming what is wrong.
+    """
     usage = out.get('usage', {})
     if not isinstance(usage, dict):
         raise ValueError('data["usage"] must be a dict')
-    result = []
-    index_get = index.get
-    for mtype in sorted(usage):
+    whole = made.get(_WHOLE)
+    if whole is not None and _untouched(usage, *whole[:3]):
+        return whole[3]
+    for mtype in usage:
         if not isinstance(mtype, str):
             raise ValueError('data["usage"] keys must be strings: %r'
                              % (mtype,))
+    result = []
+    lookup = None
+    for mtype in sorted(usage):
         entries = usage[mtype]
+        known = made.get(mtype)
+        if known is not None and known[2] == entries:
+            result.append((known[3], known[0]))
+            continue
         if not isinstance(entries, list | tuple):
             raise ValueError('data["usage"][%r] must be a list' % (mtype,))
+        if lookup is None:
+            # NOTE(ck): id() of the dicts handed out is stable: ``made``
+            # keeps them alive until the script's output is read.
+            lookup = {id(point): (snapshot, record)
+                      for key, (source, points, snapshots, _) in made.items()
+                      if key is not _WHOLE
+                      for point, snapshot, record
+                      in zip(points, snapshots, resolve(source),
+                             strict=True)}
         records = []
         append = records.append
         for n, point in enumerate(entries):
-            # NOTE(ck): fast path for the usual shape (exact types, Decimal
-            # numbers, no extra keys); anything else takes the checking
-            # path, which accepts every form the spec allows.
-            if type(point) is dict and len(point) == 4:
-                try:
-                    vol = point['vol']
-                    rating = point['rating']
-                    groupby = point['groupby']
-                    metadata = point['metadata']
-                    unit = vol['unit']
-                    qty = vol['qty']
-                    price = rating['price']
-                except (KeyError, TypeError):
-                    pass
-                else:
-                    if (type(vol) is dict and type(rating) is dict
-                            and type(groupby) is dict
-                            and type(metadata) is dict
-                            and type(unit) is str and type(qty) is _Decimal
-                            and type(price) is _Decimal and qty.is_finite()
-                            and price.is_finite()):
-                        append((index_get(id(point), -1), unit, qty, price,
-                                groupby, metadata, None))
-                        continue
+            hit = lookup.get(id(point))
+            if hit is not None and hit[0] == point:
+                append(hit[1])
+                continue
             try:
-                append(_point_record(point, index))
+                append(_point_record(point, -1 if hit is None else hit[1][0]))
             except ValueError as err:
                 raise ValueError('data["usage"][%r][%d]: %s' % (mtype, n, err))
-        result.append((mtype, records))
-    return begin, end, result
+        result.append((str(mtype), records))
+    return result
+
+
+def _untouched(usage, types, lengths, snapshots):
+    if type(usage) is not dict or list(usage) != types:
+        return False
+    try:
+        if list(map(len, usage.values())) != lengths:
+            return False
+    except TypeError:
+        return False
+    return snapshots == list(itertools.chain.from_iterable(usage.values()))
 
 
 def _point_record(point, index):
@@ -220,35 +400,10 @@ def _point_record(point, index):
     if not isinstance(groupby, dict) or not isinstance(metadata, dict):
         raise ValueError('groupby and metadata must be dicts')
     desc = point.get('description')
-    return (index.get(id(point), -1), str(unit),
+    return (index, str(unit),
             _to_decimal(vol['qty'], 'vol.qty'),
             _to_decimal(rating.get('price', 0), 'rating.price'),
             groupby, metadata, desc if isinstance(desc, str) else None)
-
-
-def _as_data(begin, end, usage):
-    """The mutable dict a script receives, its point dicts (kept alive so
-    that their ids stay unique) and id(point dict) -> input index."""
-    inputs = []
-    index = {}
-    dusage = {}
-    for mtype, records in usage:
-        points = []
-        for record in records:
-            point = {'vol': {'unit': record[1], 'qty': record[2]},
-                     'rating': {'price': record[3]},
-                     'groupby': dict.copy(record[4]),
-                     'metadata': dict.copy(record[5])}
-            if record[6] is not None:
-                point['description'] = record[6]
-            points.append(point)
-            index[id(point)] = record[0]
-        dusage[mtype] = points
-        inputs.extend(points)
-    data = {'period': {'begin': datetime.datetime.fromisoformat(begin),
-                       'end': datetime.datetime.fromisoformat(end)},
-            'usage': dusage}
-    return data, inputs, index
 
 
 def _describe(err, filename):
@@ -275,7 +430,9 @@ class Runner:
         # slot -> groupby/metadata mapping (never handed to a script: runs
         # get copies)
         self.maps = {}
+        self.decimals = _Decimals()
         self._armed = False
+        self._cpu_soft = 0
 
     def on_sigprof(self, signum, frame):
         if self._armed:
@@ -285,9 +442,13 @@ class Runner:
         if self.kernel_limits:
             usage = resource.getrusage(resource.RUSAGE_SELF)
             used = usage.ru_utime + usage.ru_stime
-            soft = int(used + self.cpu_time_limit) + 1
-            resource.setrlimit(resource.RLIMIT_CPU,
-                               (soft, resource.RLIM_INFINITY))
+            # NOTE(ck): the kernel limit leaves a run at least its budget
+            # plus a second and at most twice that: raised only when the
+            # headroom gets short, not with a system call for every run.
+            if self._cpu_soft < used + self.cpu_time_limit + 1:
+                self._cpu_soft = int(used + 2 * self.cpu_time_limit) + 2
+                resource.setrlimit(resource.RLIMIT_CPU,
+                                   (self._cpu_soft, resource.RLIM_INFINITY))
         self._armed = True
         signal.setitimer(signal.ITIMER_PROF, self.cpu_time_limit, 0.05)
 
@@ -305,7 +466,12 @@ class Runner:
         self.codes[checksum] = (code, filename)
 
     def run_job(self, job):
-        reset, scripts, defs, frames, tagged = job
+        reset, scripts, defs, metas, columns, tagged = job
+        # NOTE(ck): quantities and prices repeat within a request (a
+        # resource over the periods of a batch); the memo lives for one
+        # request, so it stays small and repeated requests (benchmarks) get
+        # no help from earlier ones.
+        self.decimals.clear()
         if reset:
             self.codes.clear()
             self.maps.clear()
@@ -318,45 +484,52 @@ class Runner:
                 self._compile(checksum, name, source)
             programs.append(self.codes.get(
                 checksum, ('internal error: unknown script', '')))
-        return '[' + ','.join(self.run_frame(programs, f)
-                              for f in frames) + ']'
+        batch = _Batch(columns, maps, self.decimals)
+        replies = []
+        base = 0
+        for meta in metas:
+            frame = _Frame(batch, meta, base)
+            base = frame.stop
+            replies.append(self.run_frame(programs, frame))
+        return '[' + ','.join(replies) + ']'
 
     def run_frame(self, programs, frame):
-        begin, end, usage = frame
-        maps = self.maps
-        to_decimal = _Decimal
-        originals = []
-        records_usage = []
-        spans = {}
-        for mtype, points in usage:
-            start = len(originals)
-            records = [(start + n, unit, to_decimal(qty), to_decimal(price),
-                        maps[groupby], maps[metadata], None)
-                       for n, (unit, qty, price, groupby, metadata)
-                       in enumerate(points)]
-            originals.extend(records)
-            records_usage.append((mtype, records))
-            spans[mtype] = (start, len(records))
+        begin, end = frame.begin, frame.end
+        current = None
         last = len(programs) - 1
         for n, (code, filename) in enumerate(programs):
             if isinstance(code, str):
                 return _encode([1, n, code])
-            data, inputs, index = _as_data(begin, end, records_usage)
+            if current is None:
+                period, usage, made = frame.first_data()
+            else:
+                period, usage, made = _data_from(
+                    begin, end, [(mtype, frame.resolve(source))
+                                 for mtype, source in current])
+            given = (period['begin'], period['end'])
+            data = {'period': period, 'usage': usage}
             try:
                 self._arm()
                 try:
                     namespace = sandbox.make_globals(data)
-                    decimal.setcontext(sandbox.fresh_context())
-                    exec(code, namespace)
-                    if 'data' not in namespace:
-                        raise ValueError('the script removed the global '
-                                         '"data"')
-                    begin, end, records_usage = validate(
-                        namespace['data'], index)
-                    del namespace, data, inputs, index
+                    try:
+                        decimal.setcontext(sandbox.fresh_context())
+                        exec(code, namespace)
+                        if 'data' not in namespace:
+                            raise ValueError('the script removed the global '
+                                             '"data"')
+                        out = namespace['data']
+                        begin, end = _period_out(out, given, begin, end)
+                        current = read_back(out, made, frame.resolve)
+                    finally:
+                        # NOTE(ck): a function the script defined and its
+                        # globals refer to each other: break the cycle, so
+                        # that the run's objects are freed now, by
+                        # reference counting, not by the cyclic collector.
+                        namespace.clear()
+                    del namespace, data, usage, made, out
                     if n == last:
-                        return self._encode_result(begin, end, records_usage,
-                                                   originals, spans)
+                        return _encode_result(begin, end, current, frame)
                 finally:
                     self._disarm()
             except TimeLimitExceeded:
@@ -367,44 +540,46 @@ class Runner:
                                 % self.memory_limit_mb])
             except BaseException as err:  # noqa: B902 - reported per frame
                 return _encode([1, n, _describe(err, filename)])
-        return self._encode_result(begin, end, records_usage, originals,
-                                   spans)
+        return _encode_result(begin, end, [
+            (mtype, span) for mtype, span in frame.spans], frame)
 
-    @staticmethod
-    def _encode_result(begin, end, records_usage, originals, spans):
-        out = []
-        for mtype, records in records_usage:
-            items = []
-            append = items.append
-            span = spans.get(mtype)
-            for index, unit, qty, price, groupby, metadata, desc in records:
-                if index >= 0:
-                    orig = originals[index]
-                    # NOTE(ck): cheapest tests first: most points come back
-                    # as they were sent
-                    if (price is orig[3] and qty is orig[2] and desc is None
-                            and unit == orig[1] and groupby == orig[4]
-                            and metadata == orig[5]):
-                        append(index)
-                        continue
-                    same_gb = groupby == orig[4]
-                    same_md = metadata == orig[5]
-                    append([index, unit, str(qty), str(price),
-                            None if same_gb else groupby,
-                            None if same_md else metadata, desc])
-                else:
-                    append([-1, unit, str(qty), str(price), groupby,
-                            metadata, desc])
-            if span is not None and len(items) == span[1] and (
-                    items == list(range(span[0], span[0] + span[1]))):
-                items = 0
-            out.append([mtype, items])
-        before = _TAGGED[0]
-        body = _encode(out)
-        # NOTE(ck): the last element tells the parent whether tagged values
-        # (Decimal, datetime) need restoring: usually not, which is faster.
-        return '%s,%s,%d]' % (_encode([0, begin, end])[:-1], body,
-                              _TAGGED[0] != before)
+
+def _encode_result(begin, end, current, frame):
+    """The reply entry of a rated frame (see the protocol above)."""
+    as_sent = dict(frame.spans)
+    out = []
+    for mtype, source in current:
+        span = as_sent.get(mtype)
+        if source is span:
+            out.append([mtype, 0])
+            continue
+        originals = frame.originals()
+        items = []
+        append = items.append
+        for record in frame.resolve(source):
+            index = record[0]
+            if index < 0:
+                append([-1, record[1], str(record[2]), str(record[3]),
+                        record[4], record[5], record[6]])
+                continue
+            orig = originals[index]
+            # NOTE(ck): equal counts as unchanged, as in read_back()
+            if record is orig or record == orig:
+                append(index)
+                continue
+            append([index, record[1], str(record[2]), str(record[3]),
+                    None if record[4] == orig[4] else record[4],
+                    None if record[5] == orig[5] else record[5], record[6]])
+        if span is not None and items == list(range(
+                span[0] - frame.base, span[1] - frame.base)):
+            items = 0
+        out.append([mtype, items])
+    before = _TAGGED[0]
+    body = _encode(out)
+    # NOTE(ck): the last element tells the parent whether tagged values
+    # (Decimal, datetime) need restoring: usually not, which is faster.
+    return '%s,%s,%d]' % (_encode([0, begin, end])[:-1], body,
+                          _TAGGED[0] != before)
 
 
 def _read_exact(fd, size):

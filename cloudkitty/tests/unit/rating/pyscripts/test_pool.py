@@ -370,18 +370,19 @@ def test_a_shared_mapping_crosses_the_pipe_once():
         dataframe.DataPoint('instance', 1, 0, intern({'id': 'vm%d' % n}),
                             meta) for n in range(3)]}) for _ in range(2)]
     maps, kept, defs = {}, [], []
-    wires = ck_pool.encode_frames(frames, maps, kept, defs)
+    metas, columns = ck_pool.encode_frames(frames, maps, kept, defs)
     # three groupby mappings and one metadata mapping, sent once each
     assert [slot for slot, _ in defs] == [0, 1, 2, 3]
-    assert {tuple(m.items()) for _, m in defs} == {
-        (('id', 'vm0'),), (('id', 'vm1'),), (('id', 'vm2'),),
-        (('flavor_name', 'm1.small'),)}
-    assert wires[0][2] == wires[1][2]
-    # a point is (unit, qty, price, groupby slot, metadata slot)
-    assert wires[0][2] == [('instance', [('instance', '1', '0', 0, 1),
-                                         ('instance', '1', '0', 2, 1),
-                                         ('instance', '1', '0', 3, 1)])]
-    assert kept[1] is meta
+    assert [dict(m) for _, m in defs] == [
+        {'id': 'vm0'}, {'id': 'vm1'}, {'id': 'vm2'},
+        {'flavor_name': 'm1.small'}]
+    # frames say where their points are; the points of every frame are
+    # columns: units, qty and price texts, groupby and metadata slots
+    assert metas == [(START.isoformat(), END.isoformat(),
+                      [('instance', 3)])] * 2
+    assert columns == (['instance'] * 6, '1,1,1,1,1,1', '0,0,0,0,0,0',
+                       [0, 1, 2] * 2, [3] * 6)
+    assert kept[3] is meta
     again = []
     ck_pool.encode_frames(frames, maps, kept, again)
     assert again == []
@@ -460,3 +461,24 @@ def test_untouched_types_come_back_as_they_were(sandbox):
     assert untouched.usage['instance'] is frame.usage['instance']
     assert untouched.usage['extra'] == ()
     assert (untouched.start, untouched.end) == (frame.start, frame.end)
+
+
+def test_untouched_frame_is_the_same_object(sandbox):
+    frame = make_frame(3)
+    assert run1(sandbox, 'x = len(data["usage"])\n', frame) is frame
+
+
+def test_equal_replacement_keeps_the_input_form(sandbox):
+    # what a script leaves equal to what it received counts as unchanged
+    frame = make_frame(2)
+    source = ('from decimal import Decimal\n'
+              'p = data["usage"]["instance"][0]\n'
+              'p["vol"]["qty"] = Decimal("1.000")\n'
+              'p["metadata"] = dict(p["metadata"])\n'
+              'data["usage"]["instance"][1]["vol"]["qty"] = 5\n')
+    result = run1(sandbox, source, frame)
+    first, second = result.usage['instance']
+    assert first is frame.usage['instance'][0]
+    assert str(first.qty) == '1'
+    assert second.qty == D(5) and second.groupby == {'id': 'vm1',
+                                                    'project_id': 'p'}
