@@ -229,22 +229,10 @@ class _Frame:
         """
         batch = self.batch
         lo, hi = self.base, self.stop
-        units = batch.units[lo:hi]
-        qtys = batch.qtys[lo:hi]
-        prices = batch.prices[lo:hi]
-        groupbys = batch.groupbys[lo:hi]
-        metadatas = batch.metadatas[lo:hi]
-        points = [
-            {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
-             'groupby': groupby, 'metadata': metadata}
-            for unit, qty, price, groupby, metadata in zip(
-                units, qtys, prices, map(dict.copy, groupbys),
-                map(dict.copy, metadatas), strict=True)]
-        snapshots = [
-            {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
-             'groupby': groupby, 'metadata': metadata}
-            for unit, qty, price, groupby, metadata in zip(
-                units, qtys, prices, groupbys, metadatas, strict=True)]
+        points, snapshots = _dicts(batch.units[lo:hi], batch.qtys[lo:hi],
+                                   batch.prices[lo:hi],
+                                   batch.groupbys[lo:hi],
+                                   batch.metadatas[lo:hi])
         usage = {}
         made = {}
         lengths = []
@@ -255,6 +243,24 @@ class _Frame:
             lengths.append(stop - start)
         made[_WHOLE] = (list(usage), lengths, snapshots, self.spans)
         return _period_data(self.begin, self.end), usage, made
+
+
+def _dicts(units, qtys, prices, groupbys, metadatas):
+    """The point dicts a script gets (with their own copies of the
+    groupby/metadata mappings) and their snapshots (the mappings
+    themselves), from columns."""
+    points = [
+        {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
+         'groupby': groupby, 'metadata': metadata}
+        for unit, qty, price, groupby, metadata in zip(
+            units, qtys, prices, map(dict.copy, groupbys),
+            map(dict.copy, metadatas), strict=True)]
+    snapshots = [
+        {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
+         'groupby': groupby, 'metadata': metadata}
+        for unit, qty, price, groupby, metadata in zip(
+            units, qtys, prices, groupbys, metadatas, strict=True)]
+    return points, snapshots
 
 
 def _period_data(begin, end):
@@ -268,14 +274,10 @@ def _data_from(begin, end, current):
     usage = {}
     made = {}
     for mtype, records in current:
-        given = usage[mtype] = [
-            {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
-             'groupby': groupby.copy(), 'metadata': metadata.copy()}
-            for _, unit, qty, price, groupby, metadata, _ in records]
-        snapshots = [
-            {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
-             'groupby': groupby, 'metadata': metadata}
-            for _, unit, qty, price, groupby, metadata, _ in records]
+        # records as columns: index, unit, qty, price, groupby, metadata...
+        columns = list(zip(*records, strict=True)) or [()] * 7
+        given, snapshots = _dicts(*columns[1:6])
+        usage[mtype] = given
         for record, point, snapshot in zip(records, given, snapshots,
                                            strict=True):
             if record[6] is not None:
@@ -430,7 +432,6 @@ class Runner:
         # slot -> groupby/metadata mapping (never handed to a script: runs
         # get copies)
         self.maps = {}
-        self.decimals = _Decimals()
         self._armed = False
         self._cpu_soft = 0
 
@@ -467,11 +468,6 @@ class Runner:
 
     def run_job(self, job):
         reset, scripts, defs, metas, columns, tagged = job
-        # NOTE(ck): quantities and prices repeat within a request (a
-        # resource over the periods of a batch); the memo lives for one
-        # request, so it stays small and repeated requests (benchmarks) get
-        # no help from earlier ones.
-        self.decimals.clear()
         if reset:
             self.codes.clear()
             self.maps.clear()
@@ -484,7 +480,11 @@ class Runner:
                 self._compile(checksum, name, source)
             programs.append(self.codes.get(
                 checksum, ('internal error: unknown script', '')))
-        batch = _Batch(columns, maps, self.decimals)
+        # NOTE(ck): quantities and prices repeat within a request (a
+        # resource over the periods of a batch); the memo lives for one
+        # request, so it stays small and repeated requests (benchmarks) get
+        # no help from earlier ones.
+        batch = _Batch(columns, maps, _Decimals())
         replies = []
         base = 0
         for meta in metas:
