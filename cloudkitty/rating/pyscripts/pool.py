@@ -283,6 +283,11 @@ def _mapping(value, fallback, tagged):
 def decode_frame(reply, frame):
     """Build the priced frame from one reply entry (validating it)."""
     try:
+        if type(reply) is int:
+            if reply != 0:
+                raise InvalidReply('bad status')
+            # NOTE(ck): the frame left exactly as it came
+            return frame
         status = reply[0]
         if status == 1:
             script, message = reply[1], reply[2]

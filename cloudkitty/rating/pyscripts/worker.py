@@ -6,11 +6,12 @@ standard library and :mod:`sandbox` importable. Before serving it imports
 what scripts may need, then closes the door behind it: address-space limit
 (``RLIMIT_AS``), no new file descriptors (``RLIMIT_NOFILE``), no child
 processes (``RLIMIT_NPROC``), no file writes (``RLIMIT_FSIZE``), no core
-dumps. Each run of a script on a frame has a CPU budget: ``ITIMER_PROF``
-raises :class:`TimeLimitExceeded` in the script, and ``RLIMIT_CPU`` (between
-the budget plus a second and twice that) kills the process if the script
-is stuck in C code or keeps catching the exception; the parent then
-reports the failure and starts a new worker.
+dumps. Each run of a script on a frame has a CPU budget: ticks of
+``ITIMER_PROF`` raise :class:`TimeLimitExceeded` in a script that has used
+it up (see :class:`Runner`), and ``RLIMIT_CPU`` (between the budget plus a
+second and twice that) kills the process if the script is stuck in C code
+or keeps catching the exception; the parent then reports the failure and
+starts a new worker.
 
 Protocol (stdin/stdout, each message = 4-byte big-endian length + body):
 
@@ -27,7 +28,8 @@ Protocol (stdin/stdout, each message = 4-byte big-endian length + body):
   the Decimals joined by commas. Input points are numbered in that order,
   from 0, within each frame.
 * reply (JSON, validated by the parent, which trusts nothing in it): a list
-  with one entry per frame:
+  with one entry per frame: ``0`` when the scripts left the frame exactly
+  as it came (period, types and points), else
   ``[0, begin_iso, end_iso, [[type, items]...], tagged]``
   (the last element is 1 when values are tagged, see below)
   or ``[1, script_index, message]``. ``items`` is 0 when the type holds
@@ -422,7 +424,22 @@ def _describe(err, filename):
 
 
 class Runner:
-    """Compiles and runs scripts; keeps compiled code by checksum."""
+    """Compiles and runs scripts; keeps compiled code by checksum.
+
+    The CPU budget of a run is kept without a system call per run: the
+    profiling timer (``ITIMER_PROF``, process CPU time) ticks every
+    ``1/TICKS`` of the budget for as long as the worker lives, each run gets
+    a number, and a run that several consecutive ticks have seen has used
+    at least ``TICKS`` ticks: it gets :class:`TimeLimitExceeded` on the
+    next one. A run therefore stops after between its budget and
+    ``1 + 1/TICKS`` times it. The same ticks keep ``RLIMIT_CPU`` between the
+    budget plus a second and twice that ahead of the CPU used, except while
+    a run is over its budget: a script that keeps catching the exception,
+    or is stuck in C code where no signal handler runs, is killed by the
+    kernel.
+    """
+
+    TICKS = 4
 
     def __init__(self, cpu_time_limit, memory_limit_mb, kernel_limits=True):
         self.cpu_time_limit = float(cpu_time_limit)
@@ -433,29 +450,47 @@ class Runner:
         # get copies)
         self.maps = {}
         self._armed = False
+        self._run = 0       # number of the current (or last) run
+        self._seen = -1     # the run the last tick saw running
+        self._ticks = 0     # how many consecutive ticks saw it
         self._cpu_soft = 0
 
+    def start_timer(self):
+        """Install the SIGPROF handler and start the ticks (once)."""
+        signal.signal(signal.SIGPROF, self.on_sigprof)
+        if self.kernel_limits:
+            self._keep_cpu_headroom()
+        tick = self.cpu_time_limit / self.TICKS
+        signal.setitimer(signal.ITIMER_PROF, tick, tick)
+
     def on_sigprof(self, signum, frame):
-        if self._armed:
+        if not self._armed:
+            self._seen = -1
+        elif self._seen != self._run:
+            self._seen = self._run
+            self._ticks = 1
+        else:
+            self._ticks += 1
+        over = self._seen >= 0 and self._ticks > self.TICKS
+        if self.kernel_limits and not over:
+            self._keep_cpu_headroom()
+        if over:
             raise TimeLimitExceeded()
 
+    def _keep_cpu_headroom(self):
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        used = usage.ru_utime + usage.ru_stime
+        if self._cpu_soft < used + self.cpu_time_limit + 1:
+            self._cpu_soft = int(used + 2 * self.cpu_time_limit) + 2
+            resource.setrlimit(resource.RLIMIT_CPU,
+                               (self._cpu_soft, resource.RLIM_INFINITY))
+
     def _arm(self):
-        if self.kernel_limits:
-            usage = resource.getrusage(resource.RUSAGE_SELF)
-            used = usage.ru_utime + usage.ru_stime
-            # NOTE(ck): the kernel limit leaves a run at least its budget
-            # plus a second and at most twice that: raised only when the
-            # headroom gets short, not with a system call for every run.
-            if self._cpu_soft < used + self.cpu_time_limit + 1:
-                self._cpu_soft = int(used + 2 * self.cpu_time_limit) + 2
-                resource.setrlimit(resource.RLIMIT_CPU,
-                                   (self._cpu_soft, resource.RLIM_INFINITY))
+        self._run += 1
         self._armed = True
-        signal.setitimer(signal.ITIMER_PROF, self.cpu_time_limit, 0.05)
 
     def _disarm(self):
         self._armed = False
-        signal.setitimer(signal.ITIMER_PROF, 0, 0)
 
     def _compile(self, checksum, name, source):
         filename = '<pyscript %s>' % name
@@ -540,12 +575,13 @@ class Runner:
                                 % self.memory_limit_mb])
             except BaseException as err:  # noqa: B902 - reported per frame
                 return _encode([1, n, _describe(err, filename)])
-        return _encode_result(begin, end, [
-            (mtype, span) for mtype, span in frame.spans], frame)
+        return _encode_result(begin, end, frame.spans, frame)
 
 
 def _encode_result(begin, end, current, frame):
     """The reply entry of a rated frame (see the protocol above)."""
+    if current is frame.spans and begin is frame.begin and end is frame.end:
+        return '0'
     as_sent = dict(frame.spans)
     out = []
     for mtype, source in current:
@@ -629,7 +665,7 @@ def main(argv=None):
     # slower than the default at 50,000).
     gc.freeze()
     runner = Runner(cpu_time_limit, memory_limit_mb)
-    signal.signal(signal.SIGPROF, runner.on_sigprof)
+    runner.start_timer()
     _apply_limits(memory_limit_mb, (0, 1, 2, rfd, wfd))
     while True:
         header = _read_exact(rfd, _LEN.size)
