@@ -259,7 +259,7 @@ class DataFrame:
             self.point_count())
 
     def point_count(self):
-        return sum(len(points) for points in self.usage.values())
+        return sum(map(len, self.usage.values()))
 
     def iterpoints(self):
         """Yield ``(metric_type, point)`` for every point."""

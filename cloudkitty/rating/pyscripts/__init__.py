@@ -38,6 +38,10 @@ class PyScripts(rating.RatingProcessor):
         self._scripts = []
         self._texts = {}
         self._generation = None
+        # at -> the scripts in force then, and each distinct list as one
+        # tuple object (see active_scripts); emptied when the list changes
+        self._active = {}
+        self._lists = {}
         self._pool = None
         self._pool_pid = None
         self._lock = threading.Lock()
@@ -57,13 +61,31 @@ class PyScripts(rating.RatingProcessor):
             texts.update(db.script_texts(context, missing))
         self._texts = texts
         self._scripts = listing
+        self._active = {}
+        self._lists = {}
         self._generation = generation
 
+    # NOTE(ck): the periods of a batch are few; beyond this many distinct
+    # instants the memo starts afresh.
+    _MAX_ACTIVE = 4096
+
     def active_scripts(self, at):
-        """The scripts in force at ``at``, in run order."""
-        return tuple(ck_pool.Script(s.script_id, s.name, s.checksum,
-                                    self._texts.get(s.checksum, ''))
-                     for s in self._scripts if s.is_active(at))
+        """The scripts in force at ``at``, in run order.
+
+        Remembered per instant until the script list changes; equal lists
+        are the very same tuple, so callers may group frames by identity.
+        """
+        scripts = self._active.get(at)
+        if scripts is None:
+            scripts = tuple(ck_pool.Script(s.script_id, s.name, s.checksum,
+                                           self._texts.get(s.checksum, ''))
+                            for s in self._scripts if s.is_active(at))
+            if len(self._active) >= self._MAX_ACTIVE:
+                self._active = {}
+                self._lists = {}
+            scripts = self._lists.setdefault(scripts, scripts)
+            self._active[at] = scripts
+        return scripts
 
     # -- rating ----------------------------------------------------------
 
@@ -104,14 +126,19 @@ class PyScripts(rating.RatingProcessor):
             with (one frame failing does not fail the others).
         """
         results = [None] * len(items)
+        # id(scripts) -> (scripts, frame indexes): active_scripts() gives
+        # one object per distinct list, alive in its memo meanwhile
         groups = {}
         for n, (frame, _scope_id, at) in enumerate(items):
             scripts = self.active_scripts(at)
             if not scripts:
                 results[n] = frame
-            else:
-                groups.setdefault(scripts, []).append(n)
-        for scripts, indexes in groups.items():
+                continue
+            group = groups.get(id(scripts))
+            if group is None:
+                group = groups[id(scripts)] = (scripts, [])
+            group[1].append(n)
+        for scripts, indexes in groups.values():
             outcomes = self._get_pool().run(
                 list(scripts), [items[n][0] for n in indexes])
             for n, outcome in zip(indexes, outcomes, strict=True):

@@ -16,7 +16,6 @@ frame and the script at fault fail.
 
 import concurrent.futures
 import dataclasses
-import itertools
 import json
 import marshal
 import operator
@@ -220,12 +219,21 @@ def encode_frames(frames, maps, kept, defs):
     metas = []
     points = []
     extend = points.extend
+    # NOTE(ck): the frames of a batch share a few periods
+    iso = {}
     for frame in frames:
-        types = []
-        for mtype, typed in frame.usage.items():
-            types.append((mtype, len(typed)))
+        start, end = frame.start, frame.end
+        begin_iso = iso.get(start)
+        if begin_iso is None:
+            begin_iso = iso[start] = start.isoformat()
+        end_iso = iso.get(end)
+        if end_iso is None:
+            end_iso = iso[end] = end.isoformat()
+        usage = frame.usage
+        metas.append((begin_iso, end_iso,
+                      list(zip(usage, map(len, usage.values()), strict=True))))
+        for typed in usage.values():
             extend(typed)
-        metas.append((frame.start.isoformat(), frame.end.isoformat(), types))
     columns = (list(map(_UNIT, points)),
                ','.join(map(str, map(_QTY, points))),
                ','.join(map(str, map(_PRICE, points))),
@@ -239,16 +247,14 @@ _UNIT, _QTY, _PRICE, _GROUPBY, _METADATA = (operator.itemgetter(n)
 
 
 def _slots(mappings, maps, kept, defs):
-    slots = list(map(maps.get, map(id, mappings), itertools.repeat(-1)))
-    if -1 in slots:
-        for n, slot in enumerate(slots):
-            if slot == -1:
-                mapping = mappings[n]
-                slot = maps.get(id(mapping))
-                if slot is None:
-                    slot = _register(mapping, maps, kept, defs)
-                slots[n] = slot
-    return slots
+    try:
+        return list(map(maps.__getitem__, map(id, mappings)))
+    except KeyError:
+        pass
+    for mapping in mappings:
+        if id(mapping) not in maps:
+            _register(mapping, maps, kept, defs)
+    return list(map(maps.__getitem__, map(id, mappings)))
 
 
 def _register(mapping, maps, kept, defs):

@@ -170,3 +170,29 @@ def test_forked_child_uses_its_own_workers(sqlite_db, processor, ctx):
     assert child_result == ['6']
     assert child_workers and set(child_workers).isdisjoint(parent_workers)
     assert price(processor.process(frame(), 'p', AT)) == [D(6)]
+
+
+def test_periods_with_the_same_scripts_share_round_trips(sqlite_db,
+                                                         processor, ctx,
+                                                         monkeypatch):
+    hour = datetime.timedelta(hours=1)
+    ps_db.create_script(ctx, 'always', DOUBLE, start=PAST, force=True)
+    ps_db.create_script(ctx, 'until_two',
+                        'for p in data["usage"]["instance"]:\n'
+                        '    p["rating"]["price"] += 1\n',
+                        start=PAST, end=AT + 2 * hour, force=True)
+    processor.reload(ctx)
+    starts = [AT + n * hour for n in range(4)]
+    assert processor.active_scripts(starts[0]) is processor.active_scripts(
+        starts[1])
+    assert len(processor.active_scripts(starts[2])) == 1
+    pool = processor._get_pool()
+    calls = []
+    real_run = pool.run
+    monkeypatch.setattr(pool, 'run', lambda scripts, frames: calls.append(
+        (len(scripts), len(frames))) or real_run(scripts, frames))
+    results = processor.process_many(
+        [(frame(start=s), 'p', s) for s in starts])
+    assert sorted(calls) == [(1, 2), (2, 2)]
+    # 3 x 2, plus one while the second script is in force
+    assert [price(r) for r in results] == [[D(7)], [D(7)], [D(6)], [D(6)]]
