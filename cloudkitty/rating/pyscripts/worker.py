@@ -48,6 +48,7 @@ import itertools
 import json
 import json.encoder
 import marshal
+import operator
 import os
 import resource
 import signal
@@ -208,14 +209,16 @@ class _Frame:
     def resolve(self, source):
         """The records of ``source``: a span of this frame or records."""
         if type(source) is tuple:
-            return self.batch.records(source, self.base)
+            start, stop = source
+            base = self.base
+            return self.originals()[start - base:stop - base]
         return source
 
     def originals(self):
         """Every input record of the frame, by input index."""
         if self._records is None:
-            self._records = [record for _, span in self.spans
-                             for record in self.resolve(span)]
+            self._records = self.batch.records((self.base, self.stop),
+                                               self.base)
         return self._records
 
     def first_data(self):
@@ -352,6 +355,13 @@ def read_back(out, made, resolve):
             continue
         if not isinstance(entries, list | tuple):
             raise ValueError('data["usage"][%r] must be a list' % (mtype,))
+        if (known is not None and len(entries) == len(known[1])
+                and all(map(operator.is_, entries, known[1]))):
+            # NOTE(ck): the very dicts handed out, in their places (the
+            # script changed some in place): no lookup needed
+            result.append((str(mtype), _changed_in_place(
+                mtype, entries, known[2], resolve(known[0]))))
+            continue
         if lookup is None:
             # NOTE(ck): id() of the dicts handed out is stable: ``made``
             # keeps them alive until the script's output is read.
@@ -374,6 +384,21 @@ def read_back(out, made, resolve):
                 raise ValueError('data["usage"][%r][%d]: %s' % (mtype, n, err))
         result.append((str(mtype), records))
     return result
+
+
+def _changed_in_place(mtype, entries, snapshots, originals):
+    records = []
+    append = records.append
+    for n, (point, snapshot, record) in enumerate(zip(
+            entries, snapshots, originals, strict=True)):
+        if point == snapshot:
+            append(record)
+            continue
+        try:
+            append(_point_record(point, record[0]))
+        except ValueError as err:
+            raise ValueError('data["usage"][%r][%d]: %s' % (mtype, n, err))
+    return records
 
 
 def _untouched(usage, types, lengths, snapshots):

@@ -200,6 +200,10 @@ INVALID_OUTPUTS = {
                'vol.unit and vol.qty are required'),
     'bad_qty': ('data["usage"]["instance"][0]["vol"]["qty"] = "abc"',
                 'vol.qty: not a number'),
+    'second_point_named': ('data["usage"]["instance"][1]["vol"]["qty"] '
+                           '= "x"',
+                           'data["usage"][\'instance\'][1]: vol.qty: '
+                           'not a number'),
     'bool_price': ('data["usage"]["instance"][0]["rating"]["price"] = True',
                    'rating.price: not a number'),
     'nan_price': ('data["usage"]["instance"][0]["rating"]["price"] = '
