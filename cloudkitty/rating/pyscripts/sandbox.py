@@ -34,6 +34,7 @@ import ast
 import builtins
 import datetime
 import decimal
+import functools
 import json
 import math
 import re
@@ -281,26 +282,40 @@ _MODULE_NAMES = {name: _public(mod) for name, mod in (
 _INTERNAL_MODULES = ('_strptime', 'locale', 'time', 'calendar')
 
 
-def _fresh_decimal_names():
-    names = dict(_MODULE_NAMES['decimal'])
-    # NOTE(ck): the template contexts are mutable module globals; every
-    # run gets copies so one script cannot change the arithmetic of others.
-    for ctx in ('DefaultContext', 'BasicContext', 'ExtendedContext'):
-        names[ctx] = names[ctx].copy()
-    return names
+# module -> {attribute: factory of the run's own copy}: the mutable state
+# an allowed module shares. The decimal template contexts are module
+# globals (one script could change the arithmetic of others); json.dumps
+# and loads use the real JSONEncoder/JSONDecoder (a script changing their
+# attributes would change every later run, the worker's own encoding
+# included), so scripts get subclasses of their own. Factories are C
+# callables: no Python frame per import.
+_PER_RUN = {
+    'decimal': {name: getattr(decimal, name).copy for name in (
+        'DefaultContext', 'BasicContext', 'ExtendedContext')},
+    'json': {name: functools.partial(type, name, (getattr(json, name),), {})
+             for name in ('JSONEncoder', 'JSONDecoder')},
+}
 
 
-def _fresh_json_names():
-    names = dict(_MODULE_NAMES['json'])
-    # NOTE(ck): json.dumps/loads use the real classes; a script that
-    # changed their attributes would change every later run, the worker's
-    # own encoding included. Scripts get subclasses of their own.
-    for cls in ('JSONEncoder', 'JSONDecoder'):
-        names[cls] = type(cls, (names[cls],), {})
-    return names
+_SHARED_NAMES = {
+    name: {n: v for n, v in attrs.items() if n not in _PER_RUN.get(name, ())}
+    for name, attrs in _MODULE_NAMES.items()}
+_PER_RUN = {name: tuple(factories.items())
+            for name, factories in _PER_RUN.items()}
+_NONE = ()
 
 
-_FRESH = {'decimal': _fresh_decimal_names, 'json': _fresh_json_names}
+def _proxy(name):
+    """What a script gets for an allowed module: its public names in a
+    namespace of the run's own, with its own copies of the mutable shared
+    state (``_PER_RUN``). A plain SimpleNamespace: a class of ours would be
+    reachable through ``type()`` and could be changed for later runs."""
+    proxy = types.SimpleNamespace()
+    attrs = vars(proxy)
+    attrs.update(_SHARED_NAMES[name])
+    for attr, factory in _PER_RUN.get(name, _NONE):
+        attrs[attr] = factory()
+    return proxy
 
 
 def _make_import():
@@ -310,10 +325,7 @@ def _make_import():
         if level == 0 and name in ALLOWED_MODULES:
             proxy = cache.get(name)
             if proxy is None:
-                fresh = _FRESH.get(name)
-                attrs = fresh() if fresh else _MODULE_NAMES[name]
-                proxy = types.SimpleNamespace(**attrs)
-                cache[name] = proxy
+                proxy = cache[name] = _proxy(name)
             return proxy
         if level == 0 and name in _INTERNAL_MODULES:
             import importlib
