@@ -176,6 +176,19 @@ class _Batch:
             self.qtys = self.prices = []
         self.groupbys = list(map(maps.__getitem__, gslots))
         self.metadatas = list(map(maps.__getitem__, mslots))
+        self.times = {}
+
+    def period(self, begin, end):
+        """The ``data["period"]`` of a frame (datetimes parsed once per
+        request: the frames of a request share a few periods)."""
+        times = self.times
+        first = times.get(begin)
+        if first is None:
+            first = times[begin] = datetime.datetime.fromisoformat(begin)
+        last = times.get(end)
+        if last is None:
+            last = times[end] = datetime.datetime.fromisoformat(end)
+        return {'begin': first, 'end': last}
 
     def records(self, span, base):
         """The records of the points ``span`` (a ``(start, stop)`` pair)
@@ -191,20 +204,29 @@ class _Batch:
 class _Frame:
     """One frame of a request: its period and where its points are."""
 
-    __slots__ = ('batch', 'begin', 'end', 'spans', 'base', 'stop',
-                 '_records')
+    __slots__ = ('batch', 'begin', 'end', 'types', 'base', 'stop',
+                 '_spans', '_records')
 
     def __init__(self, batch, meta, base):
         self.batch = batch
-        self.begin, self.end, types = meta
+        self.begin, self.end, self.types = meta
         self.base = base
-        spans = []
-        for mtype, count in types:
-            spans.append((mtype, (base, base + count)))
-            base += count
-        self.spans = spans
-        self.stop = base
+        self.stop = base + sum(map(_COUNT, self.types))
+        self._spans = None
         self._records = None
+
+    @property
+    def spans(self):
+        """``[(type, (start, stop))...]``: where each type's points are in
+        the request (made when needed: not for a frame left untouched)."""
+        if self._spans is None:
+            spans = []
+            base = self.base
+            for mtype, count in self.types:
+                spans.append((mtype, (base, base + count)))
+                base += count
+            self._spans = spans
+        return self._spans
 
     def resolve(self, source):
         """The records of ``source``: a span of this frame or records."""
@@ -239,15 +261,27 @@ class _Frame:
                                    batch.groupbys[lo:hi],
                                    batch.metadatas[lo:hi])
         usage = {}
+        at = 0
+        for mtype, count in self.types:
+            usage[mtype] = points[at:at + count]
+            at += count
+        # NOTE(ck): what each type was is only worked out (made_by_type)
+        # when the frame did not come back as it went
+        made = {_WHOLE: (self, list(usage.values()), snapshots)}
+        return batch.period(self.begin, self.end), usage, made
+
+    def made_by_type(self, given, snapshots):
+        """``made`` entries of each type handed to the first script (see
+        :func:`read_back`); ``given`` are the lists handed out."""
         made = {}
-        lengths = []
-        for mtype, span in self.spans:
-            start, stop = span[0] - lo, span[1] - lo
-            given = usage[mtype] = points[start:stop]
-            made[mtype] = (span, given, snapshots[start:stop], mtype)
-            lengths.append(stop - start)
-        made[_WHOLE] = (list(usage), lengths, snapshots, self.spans)
-        return _period_data(self.begin, self.end), usage, made
+        lo = self.base
+        for (mtype, span), points in zip(self.spans, given, strict=True):
+            made[mtype] = (span, points,
+                           snapshots[span[0] - lo:span[1] - lo], mtype)
+        return made
+
+
+_COUNT = operator.itemgetter(1)
 
 
 def _dicts(units, qtys, prices, groupbys, metadatas):
@@ -308,6 +342,8 @@ def _period_out(out, given, begin, end):
 # NOTE(ck): key of ``made`` that holds what the first script received as
 # a whole; an object, so no script-made key can equal it
 _WHOLE = object()
+# what read_back() returns for a frame the first script left as it came
+UNTOUCHED = object()
 
 
 def read_back(out, made, resolve):
@@ -328,19 +364,23 @@ def read_back(out, made, resolve):
     (``Decimal("1.0")`` for ``Decimal("1")``, ``1`` for ``Decimal(1)``)
     counts as unchanged and keeps its input form.
 
-    When ``made`` also describes the frame as a whole (the first script),
-    a frame left exactly as it came in is recognised by a few comparisons
-    in C over the whole frame rather than type after type.
+    When ``made`` describes the frame as a whole (the first script: see
+    :meth:`_Frame.first_data`), a frame left exactly as it came in is
+    recognised by a few comparisons in C over the whole frame, and what
+    each type was is only worked out when it was not.
 
-    :returns: ``[(type, source or records)...]``.
+    :returns: ``[(type, source or records)...]``, or :data:`UNTOUCHED`.
     :raises ValueError: naming what is wrong.
     """
     usage = out.get('usage', {})
     if not isinstance(usage, dict):
         raise ValueError('data["usage"] must be a dict')
     whole = made.get(_WHOLE)
-    if whole is not None and _untouched(usage, *whole[:3]):
-        return whole[3]
+    if whole is not None:
+        frame, given, snapshots = whole
+        if _untouched(usage, frame.types, snapshots):
+            return UNTOUCHED
+        made = frame.made_by_type(given, snapshots)
     for mtype in usage:
         if not isinstance(mtype, str):
             raise ValueError('data["usage"] keys must be strings: %r'
@@ -401,11 +441,13 @@ def _changed_in_place(mtype, entries, snapshots, originals):
     return records
 
 
-def _untouched(usage, types, lengths, snapshots):
-    if type(usage) is not dict or list(usage) != types:
+def _untouched(usage, types, snapshots):
+    """True when ``usage`` still holds, type after type, dicts equal to
+    ``snapshots`` (the types and counts of ``types``): a few C loops."""
+    if type(usage) is not dict:
         return False
     try:
-        if list(map(len, usage.values())) != lengths:
+        if list(zip(usage, map(len, usage.values()), strict=True)) != types:
             return False
     except TypeError:
         return False
@@ -563,6 +605,8 @@ class Runner:
             if current is None:
                 period, usage, made = frame.first_data()
             else:
+                if current is UNTOUCHED:
+                    current = frame.spans
                 period, usage, made = _data_from(
                     begin, end, [(mtype, frame.resolve(source))
                                  for mtype, source in current])
@@ -600,13 +644,15 @@ class Runner:
                                 % self.memory_limit_mb])
             except BaseException as err:  # noqa: B902 - reported per frame
                 return _encode([1, n, _describe(err, filename)])
-        return _encode_result(begin, end, frame.spans, frame)
+        return _encode_result(begin, end, UNTOUCHED, frame)
 
 
 def _encode_result(begin, end, current, frame):
     """The reply entry of a rated frame (see the protocol above)."""
-    if current is frame.spans and begin is frame.begin and end is frame.end:
-        return '0'
+    if current is UNTOUCHED:
+        if begin is frame.begin and end is frame.end:
+            return '0'
+        current = frame.spans
     as_sent = dict(frame.spans)
     out = []
     for mtype, source in current:
