@@ -9,8 +9,9 @@ OPTS = [
                  default=2.0,
                  min=0.01,
                  help='CPU seconds one script may use to rate one frame '
-                      '(one scope, one period). Beyond it the rating of '
-                      'that frame fails.'),
+                      '(one scope, one period). Beyond it (checked every '
+                      'quarter of this budget, so at most 1.25 times it) '
+                      'the rating of that frame fails.'),
     cfg.IntOpt('memory_limit_mb',
                default=512,
                min=64,

@@ -28,3 +28,19 @@ def test_rating_benchmarks_run(tmp_path):
     assert rating['points'] == 2400 and rating['matches_expected'] is True
     assert rating['runs'] == 3 and rating['modules'] == ['hashmap', 'noop']
     assert set(overhead['empty_frame_us']) == {'median', 'min', 'max'}
+
+
+def test_pyscripts_parts_record_and_replay(tmp_path):
+    bench_rules.require_bench_dir()
+    env = dict(os.environ, CK_BENCH_CACHE=str(tmp_path))
+    outputs = []
+    for part in ('dump', 'worker', 'parent'):
+        done = subprocess.run(
+            [sys.executable, os.path.join(ROOT, 'tools', 'bench.py'),
+             'pyscripts-parts', part, '--size', 'small', '--repeat', '1'],
+            check=True, env=env, capture_output=True, text=True)
+        outputs.append(done.stdout)
+    assert outputs[0].startswith('240 frames, 2400 points, 2 requests')
+    assert os.path.exists(tmp_path / 'pyscripts-parts-small.marshal')
+    assert '(2400 points, 2 requests)' in outputs[1]
+    assert '(2400 points)' in outputs[2]
