@@ -17,6 +17,7 @@ import datetime
 import decimal
 import json
 import os
+import sys
 
 from cloudkitty import dataframe
 from cloudkitty import exception
@@ -155,7 +156,9 @@ def read_frames(path):
     """``[(scope_id, DataFrame)]``, one frame per (scope, begin), in file
     order; quantities are exact decimals."""
     frames = collections.OrderedDict()
-    # NOTE(ck): as a collector does, one mapping per resource, not per point
+    # NOTE(ck): as a collector does, one mapping per resource, not per
+    # point, and one string per metric for its type and unit (a collector
+    # takes both from its metric definition)
     intern = dataframe.MappingInterner()
     with open(path, encoding='utf-8') as handle:
         for line in handle:
@@ -164,8 +167,8 @@ def read_frames(path):
             entry = frames.get(key)
             if entry is None:
                 entry = frames[key] = (row['end'], {})
-            entry[1].setdefault(row['service'], []).append(
-                dataframe.DataPoint(row['unit'], row['qty'], 0,
+            entry[1].setdefault(sys.intern(row['service']), []).append(
+                dataframe.DataPoint(sys.intern(row['unit']), row['qty'], 0,
                                     intern(row['groupby']),
                                     intern(row['metadata'])))
     return [(scope, dataframe.DataFrame(begin, end, usage))
