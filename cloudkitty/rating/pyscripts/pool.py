@@ -16,6 +16,7 @@ frame and the script at fault fail.
 
 import concurrent.futures
 import dataclasses
+import decimal
 import json
 import marshal
 import operator
@@ -286,6 +287,21 @@ def _mapping(value, fallback, tagged):
     return ck_worker.untag(value) if tagged else value
 
 
+_DataPoint = ck_dataframe.DataPoint
+_new_point = tuple.__new__
+
+
+def _price(text):
+    """The Decimal of a price text of a reply (finite, or ValueError)."""
+    try:
+        price = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise InvalidReply('bad price %r' % (text,))
+    if not price.is_finite():
+        raise InvalidReply('bad price %r' % (text,))
+    return price
+
+
 def decode_frame(reply, frame):
     """Build the priced frame from one reply entry (validating it)."""
     try:
@@ -325,6 +341,17 @@ def decode_frame(reply, frame):
                     if item < 0:
                         raise InvalidReply('bad point index')
                     points.append(originals[item])
+                    continue
+                if len(item) == 2:
+                    # an input point with a new price, nothing else
+                    index, price = item
+                    if (type(index) is not int or index < 0
+                            or type(price) is not str):
+                        raise InvalidReply('bad repriced point')
+                    orig = originals[index]
+                    points.append(_new_point(_DataPoint, (
+                        orig[0], orig[1], _price(price), orig[3], orig[4],
+                        orig[5])))
                     continue
                 index, unit, qty, price, groupby, metadata, desc = item
                 if not isinstance(unit, str) or not (

@@ -34,7 +34,8 @@ Protocol (stdin/stdout, each message = 4-byte big-endian length + body):
   (the last element is 1 when values are tagged, see below)
   or ``[1, script_index, message]``. ``items`` is 0 when the type holds
   exactly its input points, unchanged and in order; otherwise a list
-  whose items are the index of an input point left unchanged, or
+  whose items are the index of an input point left unchanged,
+  ``[index, price]`` for an input point whose price alone changed, or
   ``[index or -1, unit, qty, price, groupby or null, metadata or null,
   description or null]`` (null: same as input point).
   Decimals and datetimes inside groupby/metadata are tagged objects
@@ -435,10 +436,33 @@ def _changed_in_place(mtype, entries, snapshots, originals):
             append(record)
             continue
         try:
-            append(_point_record(point, record[0]))
+            append(_repriced(point, snapshot, record)
+                   or _point_record(point, record[0]))
         except ValueError as err:
             raise ValueError('data["usage"][%r][%d]: %s' % (mtype, n, err))
     return records
+
+
+def _repriced(point, snapshot, record):
+    """The record of ``point`` when the script changed its price and
+    nothing else (the usual change), else None; ``snapshot`` and
+    ``record`` are what the point was.
+
+    The other fields are equal to what they were, so they keep their input
+    form, as unchanged points do.
+    """
+    if type(point) is not dict or len(point) != 4:
+        return None
+    rating = point.get('rating')
+    if (type(rating) is not dict or len(rating) != 1
+            or 'price' not in rating
+            or point.get('vol') != snapshot['vol']
+            or point.get('groupby') != snapshot['groupby']
+            or point.get('metadata') != snapshot['metadata']):
+        return None
+    return (record[0], record[1], record[2],
+            _to_decimal(rating['price'], 'rating.price'), record[4],
+            record[5], record[6])
 
 
 def _untouched(usage, types, snapshots):
@@ -673,6 +697,12 @@ def _encode_result(begin, end, current, frame):
             # NOTE(ck): equal counts as unchanged, as in read_back()
             if record is orig or record == orig:
                 append(index)
+                continue
+            if (record[1] is orig[1] and record[2] is orig[2]
+                    and record[4] is orig[4] and record[5] is orig[5]
+                    and record[6] is orig[6]):
+                # only the price changed
+                append([index, str(record[3])])
                 continue
             append([index, record[1], str(record[2]), str(record[3]),
                     None if record[4] == orig[4] else record[4],

@@ -355,6 +355,22 @@ BAD_REPLIES = {
                     [['t', [[-1, 'u', '1', '0', [], {}, None]]]], 0],
     'bad_unit': [0, '2026-01-01T00:00:00+00:00', '2026-01-01T01:00:00+00:00',
                  [['t', [[-1, 3, '1', '0', {}, {}, None]]]], 0],
+    'repriced_bad_index': [0, '2026-01-01T00:00:00+00:00',
+                           '2026-01-01T01:00:00+00:00',
+                           [['instance', [[99, '1']]]], 0],
+    'repriced_negative_index': [0, '2026-01-01T00:00:00+00:00',
+                                '2026-01-01T01:00:00+00:00',
+                                [['instance', [[-1, '1']]]], 0],
+    'repriced_nan': [0, '2026-01-01T00:00:00+00:00',
+                     '2026-01-01T01:00:00+00:00',
+                     [['instance', [[0, 'NaN']]]], 0],
+    'repriced_garbage': [0, '2026-01-01T00:00:00+00:00',
+                         '2026-01-01T01:00:00+00:00',
+                         [['instance', [[0, 'abc']]]], 0],
+    'repriced_not_text': [0, '2026-01-01T00:00:00+00:00',
+                          '2026-01-01T01:00:00+00:00',
+                          [['instance', [[0, 1.5]]]], 0],
+    'untouched_but_not_zero': 1,
 }
 
 
@@ -365,6 +381,43 @@ def test_untrusted_reply_is_validated(reply):
     result = ck_pool.decode_frame(reply, make_frame())
     assert isinstance(result, ck_pool.Failure)
     assert result.script is None
+
+
+def test_repriced_points_keep_everything_else():
+    frame = make_frame()
+    reply = [0, START.isoformat(), END.isoformat(),
+             [['instance', [[0, '2.5'], 1]],
+              ['network.outgoing.bytes', 0]], 0]
+    result = ck_pool.decode_frame(reply, frame)
+    first, second = result.usage['instance']
+    before = frame.usage['instance'][0]
+    assert first.price == D('2.5')
+    assert (first.unit, first.qty, first.groupby, first.metadata,
+            first.description) == (before.unit, before.qty, before.groupby,
+                                   before.metadata, before.description)
+    assert first.groupby is before.groupby and first.qty is before.qty
+    assert second is frame.usage['instance'][1]
+    assert result.usage['network.outgoing.bytes'] == frame.usage[
+        'network.outgoing.bytes']
+
+
+def test_a_reprice_in_place_crosses_back_as_prices(sandbox, monkeypatch):
+    frame = make_frame(3)
+    source = ('from decimal import Decimal\n'
+              'for p in data["usage"]["instance"][1:]:\n'
+              '    p["rating"]["price"] = p["vol"]["qty"] * 3\n')
+    replies = []
+    decode = ck_pool.decode_frame
+    monkeypatch.setattr(ck_pool, 'decode_frame', lambda reply, f: (
+        replies.append(reply) or decode(reply, f)))
+    result = run1(sandbox, source, frame)
+    assert [p.price for p in result.usage['instance']] == [
+        D('0.5'), D(3), D(3)]
+    # the first point came back as its index, the others as new prices
+    assert replies[0][3][0] == ['instance', [0, [1, '3'], [2, '3']]]
+    assert result.usage['instance'][0] is frame.usage['instance'][0]
+    assert result.usage['instance'][2].metadata is frame.usage[
+        'instance'][2].metadata
 
 
 def test_a_shared_mapping_crosses_the_pipe_once():
