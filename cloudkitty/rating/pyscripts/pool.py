@@ -17,6 +17,7 @@ frame and the script at fault fail.
 import concurrent.futures
 import dataclasses
 import decimal
+import itertools
 import json
 import marshal
 import operator
@@ -289,17 +290,7 @@ def _mapping(value, fallback, tagged):
 
 _DataPoint = ck_dataframe.DataPoint
 _new_point = tuple.__new__
-
-
-def _price(text):
-    """The Decimal of a price text of a reply (finite, or ValueError)."""
-    try:
-        price = decimal.Decimal(text)
-    except decimal.InvalidOperation:
-        raise InvalidReply('bad price %r' % (text,))
-    if not price.is_finite():
-        raise InvalidReply('bad price %r' % (text,))
-    return price
+_Decimal = decimal.Decimal
 
 
 def decode_frame(reply, frame):
@@ -333,25 +324,31 @@ def decode_frame(reply, frame):
             if not isinstance(items, list):
                 raise InvalidReply('bad usage entry')
             if originals is None:
-                originals = [p for points in frame.usage.values()
-                             for p in points]
+                originals = list(itertools.chain.from_iterable(
+                    frame.usage.values()))
             points = []
+            append = points.append
             for item in items:
                 if type(item) is int:
                     if item < 0:
                         raise InvalidReply('bad point index')
-                    points.append(originals[item])
+                    append(originals[item])
                     continue
                 if len(item) == 2:
                     # an input point with a new price, nothing else
-                    index, price = item
+                    index, text = item
                     if (type(index) is not int or index < 0
-                            or type(price) is not str):
+                            or type(text) is not str):
                         raise InvalidReply('bad repriced point')
                     orig = originals[index]
-                    points.append(_new_point(_DataPoint, (
-                        orig[0], orig[1], _price(price), orig[3], orig[4],
-                        orig[5])))
+                    try:
+                        price = _Decimal(text)
+                    except decimal.InvalidOperation:
+                        raise InvalidReply('bad price %r' % (text,))
+                    if not price.is_finite():
+                        raise InvalidReply('bad price %r' % (text,))
+                    append(_new_point(_DataPoint, (
+                        orig[0], orig[1], price, orig[3], orig[4], orig[5])))
                     continue
                 index, unit, qty, price, groupby, metadata, desc = item
                 if not isinstance(unit, str) or not (
