@@ -26,6 +26,21 @@ from cloudkitty.rating.pyscripts import pool as ck_pool
 LOG = logging.getLogger(__name__)
 
 
+class _State:
+    """The stored scripts as last read, and what was worked out of them:
+    ``active`` (instant -> the scripts in force then) and ``lists`` (each
+    distinct list of scripts in force as one tuple object, so that frames
+    can be grouped by identity)."""
+
+    __slots__ = ('listing', 'texts', 'active', 'lists')
+
+    def __init__(self, listing, texts):
+        self.listing = listing
+        self.texts = texts
+        self.active = {}
+        self.lists = {}
+
+
 class PyScripts(rating.RatingProcessor):
     """Runs the active scripts on each frame (hot-config)."""
 
@@ -35,13 +50,8 @@ class PyScripts(rating.RatingProcessor):
 
     def __init__(self, conf):
         super().__init__(conf)
-        self._scripts = []
-        self._texts = {}
+        self._state = _State([], {})
         self._generation = None
-        # at -> the scripts in force then, and each distinct list as one
-        # tuple object (see active_scripts); emptied when the list changes
-        self._active = {}
-        self._lists = {}
         self._pool = None
         self._pool_pid = None
         self._lock = threading.Lock()
@@ -55,14 +65,14 @@ class PyScripts(rating.RatingProcessor):
             return
         listing = db.rating_scripts(context)
         wanted = {s.checksum for s in listing}
-        missing = wanted - self._texts.keys()
-        texts = {c: t for c, t in self._texts.items() if c in wanted}
+        known = self._state.texts
+        missing = wanted - known.keys()
+        texts = {c: t for c, t in known.items() if c in wanted}
         if missing:
             texts.update(db.script_texts(context, missing))
-        self._texts = texts
-        self._scripts = listing
-        self._active = {}
-        self._lists = {}
+        # NOTE(ck): one assignment: a thread rating meanwhile (quotes) sees
+        # the old list, texts and memo or the new ones, never a mix
+        self._state = _State(listing, texts)
         self._generation = generation
 
     # NOTE(ck): the periods of a batch are few; beyond this many distinct
@@ -75,16 +85,17 @@ class PyScripts(rating.RatingProcessor):
         Remembered per instant until the script list changes; equal lists
         are the very same tuple, so callers may group frames by identity.
         """
-        scripts = self._active.get(at)
+        state = self._state
+        scripts = state.active.get(at)
         if scripts is None:
             scripts = tuple(ck_pool.Script(s.script_id, s.name, s.checksum,
-                                           self._texts.get(s.checksum, ''))
-                            for s in self._scripts if s.is_active(at))
-            if len(self._active) >= self._MAX_ACTIVE:
-                self._active = {}
-                self._lists = {}
-            scripts = self._lists.setdefault(scripts, scripts)
-            self._active[at] = scripts
+                                           state.texts.get(s.checksum, ''))
+                            for s in state.listing if s.is_active(at))
+            if len(state.active) >= self._MAX_ACTIVE:
+                state.active.clear()
+                state.lists.clear()
+            scripts = state.lists.setdefault(scripts, scripts)
+            state.active[at] = scripts
         return scripts
 
     # -- rating ----------------------------------------------------------

@@ -196,3 +196,19 @@ def test_periods_with_the_same_scripts_share_round_trips(sqlite_db,
     assert sorted(calls) == [(1, 2), (2, 2)]
     # 3 x 2, plus one while the second script is in force
     assert [price(r) for r in results] == [[D(7)], [D(7)], [D(6)], [D(6)]]
+
+
+def test_scripts_in_force_memo_is_bounded(sqlite_db, processor, ctx,
+                                          monkeypatch):
+    hour = datetime.timedelta(hours=1)
+    ps_db.create_script(ctx, 'until_five', DOUBLE, start=PAST,
+                        end=AT + 5 * hour, force=True)
+    processor.reload(ctx)
+    monkeypatch.setattr(processor, '_MAX_ACTIVE', 4)
+    counts = [len(processor.active_scripts(AT + n * hour))
+              for n in range(10)]
+    assert counts == [1] * 5 + [0] * 5
+    assert len(processor._state.active) <= 4
+    # still right once emptied, and equal lists are still one object
+    assert processor.active_scripts(AT) is processor.active_scripts(
+        AT + hour)
