@@ -24,10 +24,13 @@ def to_decimal(value):
     """
     if isinstance(value, decimal.Decimal):
         return value
-    if isinstance(value, bool):
-        raise ValueError('not a number: %r' % (value,))
-    if isinstance(value, int):
-        return decimal.Decimal(value)
+    # NOTE(ck): texts first: the commonest input after Decimals (wire and
+    # API values), with no other type check in their way
+    if type(value) is not str:
+        if isinstance(value, bool):
+            raise ValueError('not a number: %r' % (value,))
+        if isinstance(value, int):
+            return decimal.Decimal(value)
     try:
         result = decimal.Decimal(str(value).strip())
     except (decimal.InvalidOperation, ValueError, TypeError):

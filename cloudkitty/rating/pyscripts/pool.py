@@ -16,7 +16,6 @@ frame and the script at fault fail.
 
 import concurrent.futures
 import dataclasses
-import decimal
 import itertools
 import json
 import marshal
@@ -290,7 +289,6 @@ def _mapping(value, fallback, tagged):
 
 _DataPoint = ck_dataframe.DataPoint
 _new_point = tuple.__new__
-_Decimal = decimal.Decimal
 
 
 def decode_frame(reply, frame):
@@ -341,14 +339,9 @@ def decode_frame(reply, frame):
                             or type(text) is not str):
                         raise InvalidReply('bad repriced point')
                     orig = originals[index]
-                    try:
-                        price = _Decimal(text)
-                    except decimal.InvalidOperation:
-                        raise InvalidReply('bad price %r' % (text,))
-                    if not price.is_finite():
-                        raise InvalidReply('bad price %r' % (text,))
                     append(_new_point(_DataPoint, (
-                        orig[0], orig[1], price, orig[3], orig[4], orig[5])))
+                        orig[0], orig[1], ck_dataframe.to_decimal(text),
+                        orig[3], orig[4], orig[5])))
                     continue
                 index, unit, qty, price, groupby, metadata, desc = item
                 if not isinstance(unit, str) or not (

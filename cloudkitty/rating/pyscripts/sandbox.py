@@ -300,9 +300,6 @@ _PER_RUN = {
 _SHARED_NAMES = {
     name: {n: v for n, v in attrs.items() if n not in _PER_RUN.get(name, ())}
     for name, attrs in _MODULE_NAMES.items()}
-_PER_RUN = {name: tuple(factories.items())
-            for name, factories in _PER_RUN.items()}
-_NONE = ()
 
 
 def _proxy(name):
@@ -313,7 +310,7 @@ def _proxy(name):
     proxy = types.SimpleNamespace()
     attrs = vars(proxy)
     attrs.update(_SHARED_NAMES[name])
-    for attr, factory in _PER_RUN.get(name, _NONE):
+    for attr, factory in _PER_RUN.get(name, {}).items():
         attrs[attr] = factory()
     return proxy
 

@@ -180,8 +180,9 @@ class _Batch:
         self.times = {}
 
     def period(self, begin, end):
-        """The ``data["period"]`` of a frame (datetimes parsed once per
-        request: the frames of a request share a few periods)."""
+        """A fresh ``data["period"]`` for ``begin``/``end`` (ISO texts),
+        their datetimes parsed once per request: the frames of a request
+        share a few periods."""
         times = self.times
         first = times.get(begin)
         if first is None:
@@ -303,14 +304,10 @@ def _dicts(units, qtys, prices, groupbys, metadatas):
     return points, snapshots
 
 
-def _period_data(begin, end):
-    return {'begin': datetime.datetime.fromisoformat(begin),
-            'end': datetime.datetime.fromisoformat(end)}
-
-
-def _data_from(begin, end, current):
+def _data_from(period, current):
     """The ``data`` of a later script, built from the records the previous
-    one left (``current`` = ``[(type, records)...]``)."""
+    one left (``current`` = ``[(type, records)...]``); ``period`` is its
+    ``data["period"]``."""
     usage = {}
     made = {}
     for mtype, records in current:
@@ -323,7 +320,7 @@ def _data_from(begin, end, current):
             if record[6] is not None:
                 point['description'] = snapshot['description'] = record[6]
         made[mtype] = (records, given, snapshots, mtype)
-    return _period_data(begin, end), usage, made
+    return period, usage, made
 
 
 def _period_out(out, given, begin, end):
@@ -632,8 +629,9 @@ class Runner:
                 if current is UNTOUCHED:
                     current = frame.spans
                 period, usage, made = _data_from(
-                    begin, end, [(mtype, frame.resolve(source))
-                                 for mtype, source in current])
+                    frame.batch.period(begin, end),
+                    [(mtype, frame.resolve(source))
+                     for mtype, source in current])
             given = (period['begin'], period['end'])
             data = {'period': period, 'usage': usage}
             try:
