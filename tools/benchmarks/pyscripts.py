@@ -40,6 +40,10 @@ def register(subparsers):
                         help='the shared workload\'s egress_tier script, or '
                              'a script in the upstream style that reprices '
                              'every point (REPRICE)')
+    parser.add_argument('--cpu', type=int,
+                        help='run on this CPU only, sandbox workers '
+                             'included (they inherit the affinity): the '
+                             'one-core figure on one core indeed')
     parser.add_argument('--out', help='append results (JSON lines) here')
     parser.set_defaults(func=run_pyscripts)
     return ['pyscripts']
@@ -105,16 +109,29 @@ def _workers_cpu(processor):
     return total / os.sysconf('SC_CLK_TCK')
 
 
+def _worker_cpus(processor):
+    """The CPUs the sandbox workers may run on (what ``--cpu`` set)."""
+    cpus = set()
+    for pid in processor._get_pool().worker_pids():
+        cpus.update(os.sched_getaffinity(pid))
+    return sorted(cpus)
+
+
 def run_pyscripts(args):
     from cloudkitty import rating
     from cloudkitty.rating import pipeline
+    if args.cpu is not None:
+        # NOTE(ck): before any worker starts: a child process inherits the
+        # affinity of its parent.
+        os.sched_setaffinity(0, {args.cpu})
     conf, ctx, bench_rules = _setup(args.batch_points, args.script)
     runs = max(3, args.runs)
     frames, points, parse_s = common.parsed_workload(args.size)
     figures = {'size': args.size, 'script': args.script, 'points': points,
                'frames': len(frames),
                'parse_s': round(parse_s, 3),
-               'batch_points': args.batch_points}
+               'batch_points': args.batch_points,
+               'cpus': sorted(os.sched_getaffinity(0))}
     totals = {}
 
     def measure(name, func, pyscripts=None):
@@ -141,6 +158,8 @@ def run_pyscripts(args):
     measure('per_frame', lambda: [(scope, pipe.rate(ctx, frame, scope))
                                   for scope, frame in frames],
             processors['pyscripts'])
+    figures['per_frame']['worker_cpus'] = _worker_cpus(
+        processors['pyscripts'])
     processors['pyscripts'].close()
     for workers in [int(w) for w in args.workers.split(',') if w.strip()]:
         conf.set_override('workers', workers, group='pyscripts')

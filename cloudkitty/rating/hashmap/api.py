@@ -19,6 +19,7 @@ from cloudkitty.api import types as ck_types
 from cloudkitty.policies import rating as policies
 from cloudkitty.rating.hashmap import db as hashmap_db
 from cloudkitty.rating.hashmap import types as hm_types
+from cloudkitty.rating import validity
 
 
 def _authorize():
@@ -284,9 +285,19 @@ _UPDATABLE = ('cost', 'start', 'end', 'description')
 
 
 def _same(current, sent):
-    """True when applying ``sent`` would change nothing in ``current``."""
-    return all(sent[name] == getattr(current, name)
-               for name in _UPDATABLE if name in sent)
+    """True when applying ``sent`` would change nothing in ``current``:
+    no updatable attribute differs, and no other one counts as changed
+    (the test a running mapping's update applies, spec §4.6 rule 2, so
+    that a new ``type``, ``value`` or ``tenant_id`` still reaches it and
+    is refused)."""
+    if not all(sent[name] == getattr(current, name)
+               for name in _UPDATABLE if name in sent):
+        return False
+    stored = {name: getattr(current, name) for name in sent
+              if name not in _UPDATABLE
+              and name in current.__dataclass_fields__}
+    return not validity.changed_attributes(
+        {name: sent[name] for name in stored}, stored)
 
 
 class ThresholdsController(rest.RestController):

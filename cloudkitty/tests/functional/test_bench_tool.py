@@ -44,3 +44,20 @@ def test_pyscripts_parts_record_and_replay(tmp_path):
     assert os.path.exists(tmp_path / 'pyscripts-parts-small.marshal')
     assert '(2400 points, 2 requests)' in outputs[1]
     assert '(2400 points)' in outputs[2]
+
+
+def test_pyscripts_benchmark_on_one_cpu(tmp_path):
+    """``--cpu`` pins the benchmark and the sandbox workers it starts."""
+    bench_rules.require_bench_dir()
+    out = tmp_path / 'results.jsonl'
+    env = dict(os.environ, CK_BENCH_CACHE=str(tmp_path))
+    cpu = min(os.sched_getaffinity(0))
+    subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'bench.py'),
+                    'pyscripts', '--size', 'small', '--runs', '3',
+                    '--workers', '1', '--cpu', str(cpu), '--out', str(out)],
+                   check=True, env=env, capture_output=True)
+    record = json.loads(out.read_text())
+    assert record['cpus'] == [cpu]
+    assert record['per_frame']['worker_cpus'] == [cpu]
+    assert record['totals_agree'] is True
+    assert record['totals']['per_frame'] != record['totals']['hashmap']
