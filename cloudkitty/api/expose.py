@@ -134,13 +134,18 @@ def _get_args(funcdef, args, kwargs):
     by_name = {a.name: a for a in funcdef.arguments}
     body_name = funcdef.arguments[-1].name if funcdef.body_type else None
     values = {}
-    # 1. Path segments, positional. An empty segment is the trailing
-    # slash of a collection URL (``PUT .../mappings/``): no id.
-    positional = [a for a in args if a != '']
-    if len(positional) > len(funcdef.arguments):
+    # 1. Positional values, in the handler's order: path segments first,
+    # then what Pecan fills in from the query string and the defaults. An
+    # empty value is skipped in place, never removed: it is the trailing
+    # slash of a collection URL (``PUT .../mappings/``: no id) or an empty
+    # query parameter (read again below), and removing it would shift
+    # every later value into the wrong argument.
+    count = len(funcdef.arguments)
+    if any(a != '' for a in args[count:]):
         raise exception.NotFound('Resource not found.')
-    for argdef, value in zip(funcdef.arguments, positional, strict=False):
-        values[argdef.name] = _convert(argdef, value)
+    for argdef, value in zip(funcdef.arguments, args, strict=False):
+        if value != '':
+            values[argdef.name] = _convert(argdef, value)
     # 2. Query string. Pecan also hands query parameters over as kwargs;
     # they are read from request.params only.
     for name in request.params.keys():
