@@ -55,6 +55,21 @@ def reset():
     _CURRENT['conf'] = None
 
 
+def is_admin(context):
+    """Whether ``context`` passes the ``context_is_admin`` rule (v1 spec
+    §9.1; ``role:admin`` by default): who is an administrator is the
+    policy's to say, not the name of a role."""
+    conf = _CURRENT['conf']
+    if conf is None:
+        raise RuntimeError('policy.set_conf() was not called')
+    credentials = context.to_policy_values()
+    try:
+        return bool(get_enforcer(conf).enforce('context_is_admin', {},
+                                               credentials))
+    except oslo_policy.InvalidScope:
+        return False
+
+
 def authorize(context, action, target, fatal=True):
     """Check ``action`` on ``target`` for ``context``.
 

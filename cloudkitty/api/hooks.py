@@ -8,6 +8,7 @@ from pecan import hooks
 from cloudkitty.api import expose
 from cloudkitty import context as ck_context
 from cloudkitty import exception
+from cloudkitty import policy
 
 
 class ContextHook(hooks.PecanHook):
@@ -20,7 +21,7 @@ class ContextHook(hooks.PecanHook):
         else:
             ctx = ck_context.RequestContext.from_environ(environ,
                                                          overwrite=False)
-            ctx.is_admin = 'admin' in (ctx.roles or [])
+            ctx.is_admin = policy.is_admin(ctx)
         state.request.context = ctx
 
 

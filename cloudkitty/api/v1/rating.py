@@ -176,6 +176,8 @@ class RatingController(rest.RestController):
             resources.append({'service': resource.service,
                               'volume': resource.volume,
                               'desc': desc or {}})
+        if not ctx.is_admin:
+            _own_project_only(ctx, resources, _conf().collect.scope_key)
         return pipeline().quote(ctx, resources)
 
     @expose(None, status_code=204)
@@ -188,6 +190,23 @@ class RatingController(rest.RestController):
         self.module_config.load()
         pecan.request.services.pop('pipeline', None)
         pipeline().refresh(ctx)
+
+
+def _own_project_only(ctx, resources, scope_key):
+    """Refuse a quote describing another project's resource (OUR CHOICE,
+    strict tenant isolation): a global rule matching the scope key (a
+    field mapping on ``project_id``, a script's price table) would tell a
+    tenant what another one pays.
+
+    :raises cloudkitty.exception.Forbidden: naming the value.
+    """
+    for resource in resources:
+        for mapping in rating_pipeline.quote_desc(resource['desc']):
+            value = mapping.get(scope_key)
+            if value is not None and str(value) != (ctx.project_id or ''):
+                raise exception.Forbidden(
+                    message='A quote may only describe resources of your '
+                            'own project (%s: %s).' % (scope_key, value))
 
 
 def pipeline():
