@@ -5,9 +5,36 @@ version documents (``/``, ``/v1``, ``/v2``) stay public.
 ``noauth``: no token; the caller is an administrator without a project.
 """
 
+import json
+
 from keystonemiddleware import auth_token
 
 PUBLIC_PATHS = ('/', '/v1', '/v2')
+
+_UNAUTHORIZED = json.dumps({'error': {
+    'code': 401, 'title': 'Unauthorized',
+    'message': 'The request you have made requires authentication.'}}
+).encode('ascii')
+
+
+class _IdentityRequired:
+    """Refuse what ``auth_token`` let through without a valid user token.
+
+    With ``[keystone_authtoken] delay_auth_decision = true`` the middleware
+    passes such requests on, marked ``X-Identity-Status: Invalid``, and
+    leaves the decision to the service: ours is the middleware's own 401.
+    """
+
+    def __init__(self, app):
+        self._app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
+            start_response('401 Unauthorized', [
+                ('Content-Type', 'application/json'),
+                ('Content-Length', str(len(_UNAUTHORIZED)))])
+            return [_UNAUTHORIZED]
+        return self._app(environ, start_response)
 
 
 class KeystoneAuth:
@@ -16,8 +43,8 @@ class KeystoneAuth:
     def __init__(self, app, conf):
         self._app = app
         self._auth = auth_token.AuthProtocol(
-            app, {'oslo_config_config': conf, 'oslo_config_project':
-                  'cloudkitty'})
+            _IdentityRequired(app), {'oslo_config_config': conf,
+                                     'oslo_config_project': 'cloudkitty'})
 
     def __call__(self, environ, start_response):
         path = environ.get('PATH_INFO', '') or '/'

@@ -51,6 +51,29 @@ def database():
     restore()
 
 
+def _serve(database, keystone, path, extra=()):
+    """Serve the application configured by the file ``path`` (written
+    here, ``extra`` lines added to ``[keystone_authtoken]``)."""
+    lines = ['[DEFAULT]', 'auth_strategy = keystone', '[database]',
+             'connection = %s' % database.url.render_as_string(
+                 hide_password=False),
+             '[keystone_authtoken]']
+    lines += ['%s = %s' % item for item in
+              keystone.authtoken_options().items()]
+    lines += list(extra)
+    path.write_text('\n'.join(lines) + '\n')
+    conf = cfg.ConfigOpts()
+    ck_conf.register_opts(conf)
+    conf([], project='cloudkitty', default_config_files=[str(path)])
+    policy.reset()
+    try:
+        with client_fixtures.serve(api_app.setup_app(conf)) as url:
+            yield url
+    finally:
+        policy.reset()
+        conf.reset()
+
+
 @pytest.fixture(scope='module')
 def api(database, keystone, tmp_path_factory):
     """Base URL of the API behind keystonemiddleware (one per module: the
@@ -60,22 +83,8 @@ def api(database, keystone, tmp_path_factory):
     keystonemiddleware registers the auth plugin's options itself when it
     reads it.
     """
-    lines = ['[DEFAULT]', 'auth_strategy = keystone', '[database]',
-             'connection = %s' % database.url.render_as_string(
-                 hide_password=False),
-             '[keystone_authtoken]']
-    lines += ['%s = %s' % item for item in
-              keystone.authtoken_options().items()]
     path = tmp_path_factory.mktemp('ks') / 'cloudkitty.conf'
-    path.write_text('\n'.join(lines) + '\n')
-    conf = cfg.ConfigOpts()
-    ck_conf.register_opts(conf)
-    conf([], project='cloudkitty', default_config_files=[str(path)])
-    policy.reset()
-    with client_fixtures.serve(api_app.setup_app(conf)) as url:
-        yield url
-    policy.reset()
-    conf.reset()
+    yield from _serve(database, keystone, path)
 
 
 @pytest.fixture(scope='module')
@@ -268,3 +277,30 @@ def test_cli_with_keystone_password_auth(api, keystone, seeded):
     with pytest.raises(cli_fixtures.CLIError, match='403'):
         cli_fixtures.run_cli_args(argv + [
             '--os-rating-api-version', '1', 'module', 'list', '-f', 'json'])
+
+
+def test_delayed_auth_decision_still_requires_a_token(
+        database, keystone, tokens, tmp_path):
+    """With ``delay_auth_decision = true`` auth_token lets requests without
+    a valid token through (``X-Identity-Status: Invalid``): the service
+    refuses them itself."""
+    path = tmp_path / 'cloudkitty.conf'
+    for url in _serve(database, keystone, path,
+                      ['delay_auth_decision = true']):
+        for headers in ({}, {'X-Auth-Token': 'gAAAAA-not-a-token'},
+                        {'X-Identity-Status': 'Confirmed',
+                         'X-Roles': 'admin'}):
+            for method, what in (('POST', '/v1/rating/quote'),
+                                 ('GET', '/v1/info/config'),
+                                 ('GET', '/v1/storage/dataframes'),
+                                 ('GET', '/v2/summary')):
+                resp = requests.request(method, url + what, headers=headers,
+                                        json={'resources': []}, timeout=30)
+                assert resp.status_code == 401, (headers, what, resp.text)
+        assert requests.get(url + '/', timeout=30).status_code == 200
+        if 'reader_a' not in tokens:
+            tokens['reader_a'] = keystone.token('reader_a', 'A')
+        resp = requests.post(url + '/v1/rating/quote',
+                             json={'resources': []}, timeout=30,
+                             headers={'X-Auth-Token': tokens['reader_a']})
+        assert resp.status_code == 200, resp.text
