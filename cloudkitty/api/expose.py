@@ -18,12 +18,14 @@ attribute, mandatory attribute, read-only attribute, invalid JSON), since
 clients and upstream's tests match them.
 """
 
+import decimal
 import functools
 import inspect
-import json
 import logging
 
+from oslo_db import exception as db_exc
 import pecan
+from sqlalchemy import exc as sqla_exc
 import webob
 import wsme
 from wsme import api as wsme_api
@@ -31,6 +33,7 @@ from wsme import exc as wsme_exc
 from wsme.rest import json as wsme_json
 from wsme import types as wtypes
 
+from cloudkitty.api import input_checks
 from cloudkitty import exception
 
 LOG = logging.getLogger(__name__)
@@ -62,12 +65,36 @@ def translate(error):
     for family, status in _STATUS:
         if isinstance(error, family):
             return status, str(error)
+    out_of_range = _out_of_range(error)
+    if out_of_range:
+        LOG.info('Refused %s %s: %s', pecan.request.method,
+                 pecan.request.path, error)
+        return 400, out_of_range
     code = getattr(error, 'code', None)
     if isinstance(code, int) and 400 <= code < 500:
         return code, getattr(error, 'detail', None) or str(error)
     LOG.error('Unexpected error while serving %s %s', pecan.request.method,
               pecan.request.path, exc_info=error)
     return 500, 'Internal Server Error'
+
+
+def _out_of_range(error):
+    """The 400 message of an error that only a value out of range (sent by
+    the client) causes, or None: date arithmetic past year 9999, a
+    Decimal past its context's exponent limits, a value that does not fit
+    its database column. Handlers check what they can; this is the net
+    under them, so that none of these ends as a 500."""
+    if isinstance(error, sqla_exc.StatementError) and not isinstance(
+            error, sqla_exc.DBAPIError) and error.orig is not None:
+        error = error.orig
+    if isinstance(error, OverflowError):
+        return 'Invalid input: value out of range (%s)' % error
+    if isinstance(error, decimal.DecimalException):
+        return 'Invalid input: number out of range'
+    if isinstance(error, db_exc.DBDataError | sqla_exc.DataError):
+        return ('Invalid input: a value does not fit its database column '
+                '(too long or out of range)')
+    return None
 
 
 def _typename(datatype):
@@ -129,6 +156,16 @@ def _check_mandatory(obj, argname):
                                         'Mandatory field missing.')
 
 
+def _text(name, value):
+    """``value`` if it is storable text (or not text at all)."""
+    if isinstance(value, str):
+        try:
+            input_checks.check_text(value)
+        except input_checks.BadText as err:
+            raise wsme_exc.InvalidInput(name, value, str(err))
+    return value
+
+
 def _get_args(funcdef, args, kwargs):
     request = pecan.request
     by_name = {a.name: a for a in funcdef.arguments}
@@ -145,7 +182,7 @@ def _get_args(funcdef, args, kwargs):
         raise exception.NotFound('Resource not found.')
     for argdef, value in zip(funcdef.arguments, args, strict=False):
         if value != '':
-            values[argdef.name] = _convert(argdef, value)
+            values[argdef.name] = _convert(argdef, _text(argdef.name, value))
     # 2. Query string. Pecan also hands query parameters over as kwargs;
     # they are read from request.params only.
     for name in request.params.keys():
@@ -159,7 +196,7 @@ def _get_args(funcdef, args, kwargs):
             # (GET /v1/rating/modules/<id>?module_id=<id>).
             continue
         items = request.params.getall(name)
-        values[name] = _convert(argdef, items[-1])
+        values[name] = _convert(argdef, _text(name, items[-1]))
     # 3. JSON body.
     body = request.body
     if body and body.strip():
@@ -168,7 +205,9 @@ def _get_args(funcdef, args, kwargs):
             raise wsme_exc.ClientSideError(
                 'Unknown mimetype: %s' % content_type, status_code=415)
         try:
-            data = json.loads(body)
+            data = input_checks.loads(body)
+        except input_checks.BadText as err:
+            raise wsme_exc.ClientSideError('Invalid input: %s' % err)
         except ValueError:
             raise wsme_exc.ClientSideError(
                 'Request is not in valid JSON format')

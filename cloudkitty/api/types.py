@@ -102,7 +102,9 @@ class DecimalType(wtypes.UserType):
         # sent (the domain quantizes it to its column and quotes it as sent
         # in messages).
         if self.max_int_digits is not None:
-            if abs(result) >= decimal.Decimal(10) ** self.max_int_digits:
+            # NOTE(ck): adjusted() is the exponent of the leading digit,
+            # computed without a context (no overflow on 1e+3000000)
+            if result and result.adjusted() >= self.max_int_digits:
                 raise ValueError('Value should have at most %d integer '
                                  'digits' % self.max_int_digits)
         return result
@@ -134,7 +136,10 @@ def parse_datetime(value):
     else:
         raise ValueError('Unknown string format: %s' % value)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError('Datetime out of range: %s' % value)
     return parsed
 
 
@@ -289,7 +294,12 @@ class IntegerType(wtypes.UserType):
         return int(value)
 
     def validate(self, value):
-        return self.frombasetype(value)
+        value = self.frombasetype(value)
+        if value is not None and not -2 ** 31 <= value < 2 ** 31:
+            # NOTE(ck): the columns behind are 32-bit integers
+            raise ValueError('Value out of range: %s (at most %d)'
+                             % (value, 2 ** 31 - 1))
+        return value
 
     def tobasetype(self, value):
         return value

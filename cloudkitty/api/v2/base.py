@@ -34,6 +34,7 @@ from wsme import types as wtypes
 from wsme.rest import json as wsme_json
 
 from cloudkitty.api import expose as ck_expose
+from cloudkitty.api import input_checks
 from cloudkitty.api import types as ck_types
 from cloudkitty import exception
 from cloudkitty import storage
@@ -122,7 +123,12 @@ def _routing_signature(self, *args, **kwargs):
 def query_args():
     """The query string as ``{name: [values]}`` (upstream's form)."""
     params = pecan.request.params
-    return {name: params.getall(name) for name in params.keys()}
+    args = {name: params.getall(name) for name in params.keys()}
+    try:
+        input_checks.check_tree(args)
+    except input_checks.BadText as err:
+        raise _Status(400, 'Invalid query string: %s' % err)
+    return args
 
 
 def json_body():
@@ -135,7 +141,9 @@ def json_body():
     if not text or not text.strip():
         raise _Status(400, BAD_REQUEST)
     try:
-        return json.loads(text)
+        return input_checks.loads(text)
+    except input_checks.BadText as err:
+        raise _Status(400, 'Invalid request body: %s' % err)
     except ValueError:
         raise _Status(400, BAD_REQUEST)
 
@@ -195,6 +203,12 @@ def expose_v2(rule, query=None, body=None, status=200):
     """
 
     def decorate(func):
+        # arguments the handler needs besides self: path segments first,
+        # then what the body or query schema gives by name
+        fcode = func.__code__
+        required = fcode.co_varnames[1:fcode.co_argcount
+                                     - len(func.__defaults__ or ())]
+
         @functools.wraps(func)
         def handler(self, *args, **kwargs):
             response = pecan.response
@@ -205,6 +219,10 @@ def expose_v2(rule, query=None, body=None, status=200):
                     raise exception.NotFound('Not Found')
                 authorize(rule, {'project_id': context().project_id})
                 positional = [a for a in args if a != '']
+                try:
+                    input_checks.check_tree(positional)
+                except input_checks.BadText as err:
+                    raise _Status(400, 'Invalid path: %s' % err)
                 values = {}
                 raw = query_args()
                 if query is not None or raw:
@@ -212,6 +230,10 @@ def expose_v2(rule, query=None, body=None, status=200):
                                            raw))
                 if body is not None:
                     values.update(validate(body, json_body()))
+                if len(positional) < len([name for name in required
+                                          if name not in values]):
+                    # ``/v2/rating/modules//``: the id is missing
+                    raise exception.NotFound('Not Found')
                 result = func(self, *positional, **values)
                 code = status
                 if isinstance(result, Accepted):

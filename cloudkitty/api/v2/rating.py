@@ -20,11 +20,17 @@ class ModuleNotFound(exception.NotFound):
     msg_fmt = "Module '%(module_id)s' not found"
 
 
+# the largest value of the priority column (a 32-bit integer)
+MAX_PRIORITY = 2 ** 31 - 1
+
+
 def _priority(value):
     value = validation.json_int(value)
     if value < 1:
         # NOTE(ck): upstream stores 0 and reads it back as 1 [BUG-UP].
         raise voluptuous.Invalid('value must be at least 1')
+    if value > MAX_PRIORITY:
+        raise voluptuous.Invalid('value must be at most %d' % MAX_PRIORITY)
     return value
 
 

@@ -54,20 +54,20 @@ RESET_BODY = voluptuous.Schema({
 })
 
 PATCH_BODY = voluptuous.Schema({
-    voluptuous.Required('scope_id'): validation.text,
-    voluptuous.Optional('scope_key'): validation.text,
-    voluptuous.Optional('fetcher'): validation.text,
-    voluptuous.Optional('collector'): validation.text,
+    voluptuous.Required('scope_id'): validation.name,
+    voluptuous.Optional('scope_key'): validation.name,
+    voluptuous.Optional('fetcher'): validation.name,
+    voluptuous.Optional('collector'): validation.name,
     voluptuous.Optional('active'): validation.strict_bool,
 })
 
 POST_BODY = voluptuous.Schema({
-    voluptuous.Required('scope_id'): validation.text,
+    voluptuous.Required('scope_id'): validation.name,
     voluptuous.Required('last_processed_timestamp'):
         validation.parse_datetime,
-    voluptuous.Optional('scope_key'): validation.text,
-    voluptuous.Optional('fetcher'): validation.text,
-    voluptuous.Optional('collector'): validation.text,
+    voluptuous.Optional('scope_key'): validation.name,
+    voluptuous.Optional('fetcher'): validation.name,
+    voluptuous.Optional('collector'): validation.name,
     voluptuous.Optional('active', default=True): validation.strict_bool,
 })
 

@@ -33,7 +33,10 @@ def parse_datetime(value):
         raise voluptuous.Invalid('expected a datetime, got %r' % (value,))
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=datetime.UTC)
-    return parsed.astimezone(datetime.UTC)
+    try:
+        return parsed.astimezone(datetime.UTC)
+    except OverflowError:
+        raise voluptuous.Invalid('datetime out of range %r' % (value,))
 
 
 def single(validator=None):
@@ -116,6 +119,19 @@ def text(value):
     return value
 
 
+#: the size of the identifier columns (scope ids, keys, fetchers...)
+MAX_NAME = 255
+
+
+def name(value):
+    """A text that fits an identifier column (:data:`MAX_NAME`)."""
+    value = text(value)
+    if len(value) > MAX_NAME:
+        raise voluptuous.Invalid('length of value must be at most %d'
+                                 % MAX_NAME)
+    return value
+
+
 def str_or_list(value):
     """One string or a list of strings -> list of strings."""
     if isinstance(value, str):
@@ -133,11 +149,19 @@ def decimal_value(value):
         raise voluptuous.Invalid('not a valid value')
 
 
+# NOTE(ck): the largest offset or limit every database takes (a signed
+# 64-bit integer: PostgreSQL's bigint, SQLite's integer)
+MAX_PAGING = 2 ** 63 - 1
+
+
 def paging():
-    """``offset`` (>= 0, default 0) and ``limit`` (>= 1, default 100)."""
+    """``offset`` (>= 0, default 0) and ``limit`` (>= 1, default 100), both
+    at most :data:`MAX_PAGING`."""
     return {
         voluptuous.Optional('offset', default=['0']): single(voluptuous.All(
-            voluptuous.Coerce(int), voluptuous.Range(min=0))),
+            voluptuous.Coerce(int), voluptuous.Range(min=0,
+                                                     max=MAX_PAGING))),
         voluptuous.Optional('limit', default=['100']): single(voluptuous.All(
-            voluptuous.Coerce(int), voluptuous.Range(min=1))),
+            voluptuous.Coerce(int), voluptuous.Range(min=1,
+                                                     max=MAX_PAGING))),
     }

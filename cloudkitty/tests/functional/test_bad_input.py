@@ -22,19 +22,32 @@ P = '/v1/rating/module_config/pyscripts'
 
 # A value of the wrong kind for each attribute type.
 WRONG = {
-    'text': [123, {'a': 1}, ['x']],
+    # NUL and a lone surrogate: text no database stores (PostgreSQL
+    # refuses NUL, UTF-8 has no surrogates)
+    'text': [123, {'a': 1}, ['x'], 'a\x00b', '\ud800'],
     'bool': ['perhaps', 'yes please', 2, {'a': 1}],
-    'int': ['high', 1.5, {'a': 1}],
-    'decimal': ['abc', 'NaN', 'Infinity', '1e999999', True, {'a': 1}],
-    'uuid': ['xyz', 42, {'a': 1}],
-    'datetime': ['notadate', '2015-13-45', '2015-01-01T25:00:00', 42],
+    'int': ['high', 1.5, {'a': 1}, 2 ** 31, 2 ** 63, -2 ** 64],
+    'decimal': ['abc', 'NaN', 'Infinity', '1e999999', '1e+3000000',
+                '-1E+9999999', True, {'a': 1}],
+    'uuid': ['xyz', 42, {'a': 1}, 'a\x00b'],
+    # the last two leave the calendar once converted to UTC
+    'datetime': ['notadate', '2015-13-45', '2015-01-01T25:00:00', 42,
+                 '0001-01-01T00:00:00+01:00', '9999-12-31T23:00:00-01:00'],
     'list': ['x', {'a': 1}, 42],
     'object': ['x', [1, 2], 42],
 }
 WRONG_QUERY = {
-    'datetime': ['notadate', '2015-13-45', '2015-01-01T25:61:00', 'yesterday'],
+    'datetime': ['notadate', '2015-13-45', '2015-01-01T25:61:00', 'yesterday',
+                 '0001-01-01T00:00:00%2B01:00'],
     'bool': ['perhaps', '2', 'tru'],
-    'text': [],
+    'text': ['a%00b', '%ED%A0%80'],
+}
+
+# Values at the ends of the calendar: valid, but the day or month around
+# them (report windows) is past year 9999. An answer or a 4xx, never a 500.
+EDGE_QUERY = {
+    'datetime': ['9999-12-31T23:59:59', '9999-12-31', '0001-01-01T00:00:00',
+                 '0001-01-01'],
 }
 
 
@@ -172,6 +185,11 @@ def _cases():
         yield label + ' json list', route, {}, b'[1, 2]'
         yield label + ' json string', route, {}, b'"text"'
         yield label + ' json null', route, {}, b'null'
+        yield label + ' NaN', route, {}, b'{"name": NaN}'
+        yield label + ' Infinity', route, {}, b'{"name": -Infinity}'
+        yield label + ' 1e400', route, {}, b'{"name": 1e400}'
+        yield label + ' NUL', route, {}, b'{"name": "a\\u0000"}'
+        yield label + ' surrogate', route, {}, b'{"name": "\\udc00"}'
         yield label + ' huge', route, {}, json.dumps(
             {'name': 'x' * 300000}).encode()
         if not route.body:
@@ -235,3 +253,23 @@ def test_bad_input_is_a_client_error(app, route, query, body):
     assert fault['faultcode'] == 'Client'
     assert fault['faultstring']
     assert fault['debuginfo'] is None
+
+
+EDGE_CASES = [
+    ('%s %s ?%s=%s' % (route.method, route.path.replace(UNKNOWN, 'X'),
+                       name, value), route, {name: value})
+    for route in ROUTES if route.method == 'GET'
+    for name, kind in route.query.items()
+    for value in EDGE_QUERY.get(kind, [])]
+
+
+@pytest.mark.parametrize('route,query', [c[1:] for c in EDGE_CASES],
+                         ids=[c[0] for c in EDGE_CASES])
+def test_edge_values_are_never_a_server_error(app, route, query):
+    request = webob.Request.blank(route.path, method=route.method)
+    request.query_string = '&'.join('%s=%s' % item for item in query.items())
+    response = request.get_response(app)
+    assert response.status_int < 500, response.text
+    assert response.content_type == 'application/json', response.text
+    if response.status_int >= 400:
+        assert json.loads(response.body)['faultstring']
