@@ -12,6 +12,7 @@ that says nothing internal.
 
 import json
 import logging
+import urllib.parse
 
 import webob
 
@@ -34,6 +35,24 @@ def _is_v2(environ):
     return path == '/v2' or path.startswith('/v2/')
 
 
+def _not_utf8(environ):
+    """``'path'`` or ``'query string'`` when that part of the request is not
+    UTF-8 once percent-decoded (WSGI gives the path as latin-1 text), else
+    None: caught here, it is a clear 400 instead of a decoding error deep
+    in the framework."""
+    try:
+        environ.get('PATH_INFO', '').encode('latin-1').decode('utf-8')
+    except UnicodeError:
+        return 'path'
+    query = environ.get('QUERY_STRING', '')
+    if query:
+        try:
+            urllib.parse.unquote_to_bytes(query).decode('utf-8')
+        except UnicodeError:
+            return 'query string'
+    return None
+
+
 class FaultWrapper:
     """Rewrite non-JSON error responses as JSON faults."""
 
@@ -41,6 +60,12 @@ class FaultWrapper:
         self._app = app
 
     def __call__(self, environ, start_response):
+        undecodable = _not_utf8(environ)
+        if undecodable:
+            return self._answer(
+                start_response, 400, [],
+                'Invalid request: the %s is not valid UTF-8' % undecodable,
+                _is_v2(environ))
         captured = {}
 
         def _start_response(status, headers, exc_info=None):

@@ -9,6 +9,7 @@ value of the wrong type or null for each attribute, and unknown ids.
 
 import dataclasses
 import json
+import urllib.parse
 
 import pytest
 import webob
@@ -273,3 +274,23 @@ def test_edge_values_are_never_a_server_error(app, route, query):
     assert response.content_type == 'application/json', response.text
     if response.status_int >= 400:
         assert json.loads(response.body)['faultstring']
+
+
+@pytest.mark.parametrize('path,query,where', [
+    ('/v1/report/total', 'tenant_id=%FF', 'query string'),
+    ('/v1/rating/module_config/hashmap/services/', 'x=%ED%A0%80',
+     'query string'),
+    ('/v1/rating/modules/%FF', '', 'path'),
+    ('/v2/summary', 'filters=project_id:%C3', 'query string'),
+    ('/v2/rating/modules/%FF', '', 'path'),
+])
+def test_not_utf8_is_a_clear_client_error(app, path, query, where):
+    request = webob.Request.blank(path)
+    request.environ['PATH_INFO'] = urllib.parse.unquote_to_bytes(
+        path).decode('latin-1')
+    request.query_string = query
+    response = request.get_response(app)
+    assert response.status_int == 400, response.text
+    body = json.loads(response.body)
+    message = body.get('faultstring') or body.get('message')
+    assert message == 'Invalid request: the %s is not valid UTF-8' % where
