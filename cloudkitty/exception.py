@@ -41,6 +41,14 @@ class Conflict(CloudKittyException):
     msg_fmt = 'Conflict.'
 
 
+class StateConflict(CloudKittyException):
+    """A scope's state is not what the writer read before rating: someone
+    else (another processor, a reset) moved it meanwhile."""
+
+    msg_fmt = ('The state of scope %(scope_id)s changed while it was being '
+               'rated (expected %(expected)s): the batch is discarded')
+
+
 class Invalid(CloudKittyException):
     msg_fmt = 'Invalid input.'
 

@@ -57,7 +57,8 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
 
     :param on_ready: called once the processor is set up, before the
         first round (the command tunes the garbage collector there).
-    :returns: the exit status (0 ok, 1 some scope failed).
+    :returns: the exit status (0 ok, 1 some scope failed, 2 some scope
+        still held by another processor when the run gave up waiting).
     """
     stop = threading.Event()
     previous = {}
@@ -73,6 +74,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
     proc = processor or ck_processor.Processor(conf, listen=False)
     progress = _Progress(out, quiet)
     failed = {}
+    locked = []
     locked_rounds = 0
     fetch_error = None
     try:
@@ -97,6 +99,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
                 attempts[scope_id] = attempts.get(scope_id, 0) + 1
                 failed[scope_id] = reason
             retry = [s for s in failed if attempts[s] < ATTEMPTS]
+            locked = sorted(set(result.locked) - set(result.done))
             locked_rounds = locked_rounds + 1 if result.locked else 0
             if not retry and (not result.locked
                               or locked_rounds > LOCKED_ROUNDS):
@@ -124,15 +127,24 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
     cpu = max(time.process_time() - progress.cpu_started, 1e-9)
     out.write('Rated %d scope(s): %d period(s), %d point(s) in %.2f s '
               '(%.0f points/s; %.2f s CPU, %.0f points/CPU-s); %d scope(s) '
-              'failed%s\n' % (
+              'failed%s%s\n' % (
                   len(progress.scopes), progress.periods, progress.points,
                   elapsed, progress.points / elapsed, cpu,
                   progress.points / cpu, len(failed),
+                  '; %d scope(s) held by another processor' % len(locked)
+                  if locked else '',
                   ', interrupted' if stop.is_set() else ''))
     for scope_id, reason in sorted(failed.items()):
         out.write('FAILED scope %s: %s\n' % (scope_id, reason))
+    for scope_id in locked:
+        # NOTE(ck): a live processor may still be rating it, or a dead one
+        # holds its lock until the lock expires: not verified rated.
+        out.write('LOCKED scope %s: held by another processor, not rated '
+                  'by this run\n' % scope_id)
     if fetch_error:
         out.write('FAILED round (scopes or locks unavailable): %s\n'
                   % fetch_error)
     out.flush()
-    return 1 if (failed or fetch_error) else 0
+    if failed or fetch_error:
+        return 1
+    return 2 if locked else 0

@@ -24,7 +24,9 @@ import threading
 import time
 
 import cotyledon
+from oslo_db import exception as db_exc
 from oslo_log import log
+from sqlalchemy import exc as sqla_exc
 from tooz import coordination
 
 from cloudkitty import context as ck_context
@@ -37,6 +39,11 @@ LOG = log.getLogger(__name__)
 
 #: seconds between rounds while scopes are held by others or being retried.
 SHORT_WAIT = 1.0
+
+
+# What a lost or refused database connection raises while rating a scope.
+_DB_UNAVAILABLE = (db_exc.DBConnectionError, sqla_exc.OperationalError,
+                   sqla_exc.InterfaceError)
 
 
 def lock_name(scope_id, collector, fetcher, scope_key):
@@ -210,6 +217,13 @@ class Processor:
             scope = None
             failure = err
             self._count(err.result, result, on_scope)
+        except _DB_UNAVAILABLE as err:
+            # NOTE(ck): an outage, not a bug: one line, no traceback (it
+            # repeats for every scope until the database is back)
+            LOG.warning('Database unavailable while rating scope %s: %s',
+                        scope_id, str(err).splitlines()[0])
+            scope = None
+            failure = err
         except Exception as err:  # noqa: B902 - a scope must not kill us
             LOG.exception('Unexpected error while rating scope %s',
                           scope_id)

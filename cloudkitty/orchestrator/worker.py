@@ -63,6 +63,10 @@ class _Batch:
         self.result = result
         self.frames = []
         self.points = 0
+        #: the scope's ``last_processed_timestamp`` (naive UTC) when the
+        #: periods of this batch were found ready: storing requires it
+        #: unchanged (see BaseStorage.push_many ``expected_state``)
+        self.expected = None
 
     def add(self, frame):
         self.frames.append(frame)
@@ -84,11 +88,20 @@ class _Batch:
         w.storage.push_many(
             w.context, [(self.scope_id, f) for f in self.frames],
             scope_key=w.scope_key, fetcher=w.fetcher_name,
-            collector=w.collector_name, mark_empty=mark_empty)
+            collector=w.collector_name, mark_empty=mark_empty,
+            expected_state={self.scope_id: self.expected})
+        self.expected = _naive(max(f.start for f in self.frames))
         self.result.periods += len(self.frames)
         self.result.points += self.points
         self.frames = []
         self.points = 0
+
+
+def _naive(value):
+    """Naive UTC of an aware datetime (None stays None)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 class _Pending:
@@ -120,6 +133,9 @@ class ScopeResult:
     skipped_points: int = 0
     inactive: bool = False
     interrupted: bool = False
+    #: the scope's state changed under us (another processor, a reset):
+    #: the batch being stored was discarded, the scope left alone
+    superseded: bool = False
 
 
 def _field(state, name, default=None):
@@ -183,6 +199,8 @@ class Worker:
                        self.collector_name != 'file'):
             self.threads = 1
         self._pool = None
+        # scope id -> last_processed_timestamp read by _next (naive UTC)
+        self._read_states = {}
         # Validated now so that a bad value stops the processor at start.
         timing.first_period_start(conf, clock())
 
@@ -197,6 +215,8 @@ class Worker:
     def _next(self, scope_id, now=None):
         now = now or self.clock()
         state = self.get_state(self.context, scope_id)
+        self._read_states[scope_id] = _naive(timing.aware(
+            _field(state, 'last_processed_timestamp')))
         if state is not None and not _field(state, 'active', True):
             return 'inactive', None
         last = timing.aware(_field(state, 'last_processed_timestamp'))
@@ -226,9 +246,25 @@ class Worker:
         """
         result = ScopeResult(scope_id)
         batch = _Batch(self, scope_id, result)
+        try:
+            self._process(scope_id, should_stop, until, result, batch)
+        except exception.StateConflict as err:
+            # NOTE(ck): the storage refused the batch: the scope's state is
+            # no longer what it was when its periods were found ready, so
+            # someone else rated (or reset) it meanwhile -- its lock was
+            # lost. Nothing of the batch was stored.
+            LOG.warning('%s; another processor or a state reset moved it: '
+                        'scope left to it', err)
+            result.superseded = True
+        finally:
+            self._read_states.pop(scope_id, None)
+        return result
+
+    def _process(self, scope_id, should_stop, until, result, batch):
         if not self.refresh_each_period:
             self.pipeline.refresh(self.context)
         status, period = self._next(scope_id)
+        batch.expected = self._read_states[scope_id]
         # NOTE(ck): when a module rates many frames at once better than one
         # by one (pyscripts: one sandbox round trip), the periods of a
         # batch are collected first, then rated together (``pending``);
@@ -274,6 +310,7 @@ class Worker:
                         # The state may have been changed meanwhile (v2
                         # scope API: reset, deactivation): follow it.
                         status, period = self._next(scope_id)
+                        batch.expected = self._read_states[scope_id]
             self._rate_pending(scope_id, pending, batch)
         except ScopeFailed as err:
             batch.flush()

@@ -151,9 +151,17 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def push_many(self, context, frames, scope_key='project_id',
                   fetcher=None, collector=None, mark_empty=False,
-                  set_state=True):
+                  set_state=True, expected_state=None):
         """:meth:`push` for many ``(scope_id, frame)`` in ONE transaction;
-        each scope's state becomes its latest frame start."""
+        each scope's state becomes its latest frame start.
+
+        :param expected_state: ``{scope_id: naive UTC datetime or None}``,
+            the ``last_processed_timestamp`` each scope had when its
+            periods were collected (None: no state yet). When given,
+            nothing is written unless every state still has that value:
+            :class:`~cloudkitty.exception.StateConflict` (the processor's
+            guard against two writers of one scope).
+        """
 
     @abc.abstractmethod
     def append(self, context, frames):

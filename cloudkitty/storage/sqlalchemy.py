@@ -49,7 +49,7 @@ class SQLAlchemyStorage(storage.BaseStorage):
 
     def push_many(self, context, frames, scope_key='project_id',
                   fetcher=None, collector=None, mark_empty=False,
-                  set_state=True):
+                  set_state=True, expected_state=None):
         """See :meth:`BaseStorage.push_many`; returns the stored row count."""
         pushed = []
         periods = {}
@@ -66,6 +66,13 @@ class SQLAlchemyStorage(storage.BaseStorage):
             return 0
         with db_api.context_manager.writer.using(context) as session:
             dialect = dialects.prepare(session)
+            if set_state and expected_state is not None:
+                # NOTE(ck): first, so that a second writer of the same
+                # scope waits on the state row, then gives up (see claim)
+                for scope_id in sorted(set(stamps) & set(expected_state)):
+                    state.claim(session, scope_id, expected_state[scope_id],
+                                stamps.pop(scope_id), scope_key, fetcher,
+                                collector)
             # NOTE(ck): rows are built inside the transaction (in the
             # driver's form, which depends on the dialect) but before any
             # statement: no lock is held meanwhile.
@@ -78,7 +85,7 @@ class SQLAlchemyStorage(storage.BaseStorage):
             bulk.remove_periods(session, dialect, periods, deltas)
             rows.insert(session)
             deltas.apply(session, dialect)
-            if set_state:
+            if set_state and stamps:
                 state.advance(session, dialect, stamps, scope_key, fetcher,
                               collector)
         return len(rows)

@@ -221,6 +221,37 @@ def reset(context, scope_ids, to, period, scope_key=None, fetcher=None,
     return ids
 
 
+def claim(session, scope_id, expected, stamp, scope_key='project_id',
+          fetcher=None, collector=None):
+    """Move the state of ``scope_id`` from ``expected`` to ``stamp`` (naive
+    UTC), or raise :class:`~cloudkitty.exception.StateConflict` when it is
+    no longer ``expected`` (None: no state, or nothing rated yet).
+
+    The first statement of the storage writer's transaction: the update
+    locks the state row until the transaction ends (a second writer waits
+    for it, then finds the new value and gives up), so two processors that
+    both believe they hold a scope can never both store its periods.
+    """
+    now = db_models.utcnow()
+    column = _TABLE.c.last_processed_timestamp
+    moved = session.execute(
+        _TABLE.update()
+        .where(_TABLE.c.identifier == scope_id,
+               column.is_(None) if expected is None else column == expected)
+        .values(last_processed_timestamp=stamp, updated_at=now))
+    if moved.rowcount == 1:
+        return
+    if expected is None:
+        try:
+            _insert(session, scope_id, scope_key, fetcher, collector,
+                    last_processed=stamp)
+            return
+        except (db_exc.DBDuplicateEntry, sa.exc.IntegrityError):
+            # NOTE(ck): created meanwhile; the transaction is lost anyway
+            pass
+    raise exception.StateConflict(scope_id=scope_id, expected=expected)
+
+
 def advance(session, dialect, stamps, scope_key='project_id', fetcher=None,
             collector=None):
     """Set ``last_processed_timestamp`` of each scope of ``stamps``

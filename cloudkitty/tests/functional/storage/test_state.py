@@ -1,10 +1,14 @@
 """Scope states (storage/state.py) on SQLite, PostgreSQL and MariaDB."""
 
 import datetime
+import threading
 
 import pytest
 
+from cloudkitty import context as ck_context
+from cloudkitty import dataframe
 from cloudkitty import exception
+from cloudkitty import storage
 from cloudkitty.storage import state
 
 UTC = datetime.UTC
@@ -75,3 +79,86 @@ def test_reset_selects_by_filters(db, admin_context):
         == datetime.datetime(2025, 2, 3, 23, tzinfo=UTC)
     assert state.get_state(admin_context, 'a').last_processed_timestamp \
         is None
+
+
+# -- the processor's guard: storing requires the state it started from --
+
+def _frame(start, price='1'):
+    return dataframe.DataFrame(
+        start, start + datetime.timedelta(hours=1),
+        {'cpu': [dataframe.DataPoint('u', 1, price, {'project_id': 's1'},
+                                     {})]})
+
+
+def _stored(admin_context, conf):
+    backend = storage.get_storage(conf)
+    return backend.total(admin_context, T0, T0 + datetime.timedelta(days=1),
+                         scope_ids=['s1'])
+
+
+T0 = datetime.datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def test_expected_state_must_still_hold(db, admin_context, conf):
+    backend = storage.get_storage(conf)
+    naive = T0.replace(tzinfo=None)
+    # a new scope: expected "no state"
+    backend.push_many(admin_context, [('s1', _frame(T0))],
+                      expected_state={'s1': None})
+    assert state.get_state(admin_context, 's1').last_processed_timestamp \
+        == T0
+    # the state moved: "no state" is stale now
+    with pytest.raises(exception.StateConflict):
+        backend.push_many(admin_context, [('s1', _frame(T0, '5'))],
+                          expected_state={'s1': None})
+    later = T0 + datetime.timedelta(hours=1)
+    with pytest.raises(exception.StateConflict):
+        backend.push_many(admin_context, [('s1', _frame(later, '7'))],
+                          expected_state={'s1': naive - datetime.timedelta(
+                              hours=1)})
+    # nothing of the refused batches was stored, the state did not move
+    assert _stored(admin_context, conf) == 1
+    assert state.get_state(admin_context, 's1').last_processed_timestamp \
+        == T0
+    backend.push_many(admin_context, [('s1', _frame(later, '2'))],
+                      expected_state={'s1': naive})
+    assert _stored(admin_context, conf) == 3
+    assert state.get_state(admin_context, 's1').last_processed_timestamp \
+        == later
+
+
+@pytest.mark.parametrize('db', ['postgresql', 'mysql'], indirect=True)
+def test_a_concurrent_writer_of_the_scope_wins_once(db, admin_context,
+                                                    conf):
+    """A writer holding the scope's state row (another processor storing
+    the same period) makes a second writer wait, then give up: the period
+    is stored once."""
+    backend = storage.get_storage(conf)
+    backend.push_many(admin_context, [('s1', _frame(T0))],
+                      expected_state={'s1': None})
+    naive = T0.replace(tzinfo=None)
+    later = T0 + datetime.timedelta(hours=1)
+    outcome = {}
+
+    def second_writer():
+        try:
+            backend.push_many(ck_context.get_admin_context(),
+                              [('s1', _frame(later, '5'))],
+                              expected_state={'s1': naive})
+            outcome['stored'] = True
+        except exception.StateConflict:
+            outcome['conflict'] = True
+
+    with db.connect() as first:
+        transaction = first.begin()
+        # the first writer: its periods and the moved state, uncommitted
+        first.exec_driver_sql(
+            "UPDATE scope_state SET last_processed_timestamp = %s "
+            "WHERE identifier = 's1'", (later.replace(tzinfo=None),))
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join(0.5)
+        transaction.commit()
+    thread.join(60)
+    assert outcome == {'conflict': True}
+    assert _stored(admin_context, conf) == 1

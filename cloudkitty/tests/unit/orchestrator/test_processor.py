@@ -126,6 +126,33 @@ def test_once_success(build):
     assert 'failed' in out.getvalue()
 
 
+def test_once_says_which_scopes_another_processor_kept(build, conf,
+                                                        monkeypatch):
+    """A scope whose lock stays held (a busy or dead processor) is not
+    verified rated: listed, and the exit status is 2, not 0."""
+    monkeypatch.setattr(once, 'LOCKED_ROUNDS', 1)
+    monkeypatch.setattr(ck_processor, 'SHORT_WAIT', 0.01)
+    coll = tw.Collector({'cpu': None}, {('cpu', 'b', tw.T0): [1]})
+    proc, storage = build(['a', 'b'], coll)
+    other = coordination.get_coordinator(
+        conf.orchestrator.coordination_url, b'other')
+    other.start()
+    lock = other.get_lock(ck_processor.lock_name(
+        'a', 'file', 'file', 'project_id'))
+    assert lock.acquire(blocking=False)
+    try:
+        out = io.StringIO()
+        assert once.run_once(proc.conf, out, processor=proc) == 2
+    finally:
+        lock.release()
+        other.stop()
+    text = out.getvalue()
+    assert '0 scope(s) failed; 1 scope(s) held by another processor' in text
+    assert 'LOCKED scope a: held by another processor' in text
+    assert 'LOCKED scope b' not in text
+    assert {s for s, *_ in storage.pushed} == {'b'}
+
+
 def test_once_catches_periods_that_became_ready_meanwhile(build):
     coll = tw.Collector({'cpu': None}, {})
     now = [tw.T0 + 5 * tw.H]
@@ -188,3 +215,25 @@ def test_once_calls_on_ready_before_the_first_round(build):
     assert once.run_once(proc.conf, io.StringIO(), processor=proc,
                          on_ready=lambda: events.append('ready')) == 0
     assert events == ['ready', 'round']
+
+
+def test_a_database_outage_is_one_warning_per_scope(build, caplog):
+    """Storing fails because the database is gone: the scope is retried
+    later, and the log says so in one line, without a traceback."""
+    from sqlalchemy import exc as sqla_exc
+    coll = tw.Collector({'cpu': None}, {('cpu', 'a', tw.T0): [1]})
+    proc, storage = build(['a'], coll)
+
+    def push_many(*args, **kwargs):
+        raise sqla_exc.OperationalError(
+            'INSERT ...', {}, Exception('server closed the connection'))
+
+    storage.push_many = push_many
+    with caplog.at_level('WARNING'):
+        result = proc.run_round()
+    assert list(result.failed) == ['a']
+    outage = [r for r in caplog.records
+              if 'Database unavailable while rating scope a' in r.message]
+    assert len(outage) == 1 and outage[0].exc_info is None
+    assert not [r for r in caplog.records
+                if 'Unexpected error' in r.message]

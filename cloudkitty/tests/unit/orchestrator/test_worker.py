@@ -108,7 +108,16 @@ class Storage:
             active=True, last_processed_timestamp=None))
         state.last_processed_timestamp = frame.start.replace(tzinfo=None)
 
-    def push_many(self, context, frames, mark_empty=False, **kwargs):
+    def push_many(self, context, frames, mark_empty=False,
+                  expected_state=None, **kwargs):
+        # the guard of the real storage: the states must be as expected
+        for scope_id, expected in (expected_state or {}).items():
+            state = self.states.get(scope_id)
+            current = None if state is None else \
+                state.last_processed_timestamp
+            if current != expected:
+                raise exception.StateConflict(scope_id=scope_id,
+                                              expected=expected)
         self.batches = getattr(self, 'batches', []) + [len(frames)]
         for scope_id, frame in frames:
             self.push(context, scope_id, frame, mark_empty=mark_empty,
@@ -355,3 +364,32 @@ def test_rating_error_in_a_batch_stores_the_periods_before(make,
     assert err.value.result.periods == 4
     assert storage.states['s1'].last_processed_timestamp == \
         (T0 + 3 * H).replace(tzinfo=None)
+
+
+def test_a_scope_rated_meanwhile_by_another_worker_is_left_to_it(make):
+    """Two workers believe they hold the scope (a lost lock): the one whose
+    state is stale when it stores gets nothing stored, and says so."""
+    data = {('cpu', 's1', T0): [1, 2], ('cpu', 's1', T0 + H): [3]}
+    storage = Storage()
+    other, _, _ = make(Collector({'cpu': None}, data), storage=storage)
+
+    class Racing(Collector):
+        """The first collect of the slow worker lets the other rate the
+        whole scope."""
+
+        raced = False
+
+        def retrieve(self, *args, **kwargs):
+            if not self.raced:
+                self.raced = True
+                assert not other.process_scope('s1').superseded
+            return super().retrieve(*args, **kwargs)
+
+    slow, _, _ = make(Racing({'cpu': None}, data), storage=storage)
+    result = slow.process_scope('s1')
+    assert result.superseded and result.periods == 0
+    # every ready period (T0 .. T0+2h) stored once, by the other worker
+    starts = [frame.start for _scope, frame, *_ in storage.pushed]
+    assert starts == [T0, T0 + H, T0 + 2 * H]
+    assert storage.states['s1'].last_processed_timestamp == (
+        T0 + 2 * H).replace(tzinfo=None)
