@@ -14,8 +14,12 @@ import signal
 import threading
 import time
 
+from oslo_log import log
+
 from cloudkitty.orchestrator import processor as ck_processor
 from cloudkitty.orchestrator import timing
+
+LOG = log.getLogger(__name__)
 
 #: attempts of a failing scope before --once gives up on it.
 ATTEMPTS = 3
@@ -141,6 +145,8 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
         # holds its lock until the lock expires: not verified rated.
         out.write('LOCKED scope %s: held by another processor, not rated '
                   'by this run\n' % scope_id)
+        LOG.warning('Scope %s still held by another processor: not rated '
+                    'by this run', scope_id)
     if fetch_error:
         out.write('FAILED round (scopes or locks unavailable): %s\n'
                   % fetch_error)

@@ -41,9 +41,10 @@ LOG = log.getLogger(__name__)
 SHORT_WAIT = 1.0
 
 
-# What a lost or refused database connection raises while rating a scope.
-_DB_UNAVAILABLE = (db_exc.DBConnectionError, sqla_exc.OperationalError,
-                   sqla_exc.InterfaceError)
+# What a lost or refused database connection (or a deadlock, retried like
+# an outage) raises while rating a scope.
+_DB_UNAVAILABLE = (db_exc.DBConnectionError, db_exc.DBDeadlock,
+                   sqla_exc.OperationalError, sqla_exc.InterfaceError)
 
 
 def lock_name(scope_id, collector, fetcher, scope_key):

@@ -246,6 +246,7 @@ class Worker:
         """
         result = ScopeResult(scope_id)
         batch = _Batch(self, scope_id, result)
+        conflict = None
         try:
             self._process(scope_id, should_stop, until, result, batch)
         except exception.StateConflict as err:
@@ -253,11 +254,15 @@ class Worker:
             # no longer what it was when its periods were found ready, so
             # someone else rated (or reset) it meanwhile -- its lock was
             # lost. Nothing of the batch was stored.
-            LOG.warning('%s; another processor or a state reset moved it: '
-                        'scope left to it', err)
-            result.superseded = True
+            conflict = err
         finally:
             self._read_states.pop(scope_id, None)
+        if conflict is not None:
+            # (logged outside the handler: oslo.log would append the
+            # exception being handled to the line)
+            LOG.warning('%s; another processor or a state reset moved it: '
+                        'scope left to it', conflict)
+            result.superseded = True
         return result
 
     def _process(self, scope_id, should_stop, until, result, batch):

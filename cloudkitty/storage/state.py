@@ -246,10 +246,23 @@ def claim(session, scope_id, expected, stamp, scope_key='project_id',
             _insert(session, scope_id, scope_key, fetcher, collector,
                     last_processed=stamp)
             return
-        except (db_exc.DBDuplicateEntry, sa.exc.IntegrityError):
-            # NOTE(ck): created meanwhile; the transaction is lost anyway
+        except (db_exc.DBDuplicateEntry, db_exc.DBDeadlock,
+                sa.exc.IntegrityError):
+            # NOTE(ck): created meanwhile (MariaDB may also pick one of two
+            # concurrent inserts of the row as a deadlock victim); the
+            # transaction is lost anyway
             pass
+        except sa.exc.OperationalError as err:
+            if not _is_deadlock(err):
+                raise
     raise exception.StateConflict(scope_id=scope_id, expected=expected)
+
+
+def _is_deadlock(err):
+    """A MySQL/MariaDB deadlock (1213) or lock wait timeout (1205) not
+    translated by oslo.db (engines built without its filters)."""
+    code = getattr(err.orig, 'args', (None,))[:1]
+    return code in ((1213,), (1205,))
 
 
 def advance(session, dialect, stamps, scope_key='project_id', fetcher=None,

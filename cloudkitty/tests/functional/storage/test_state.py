@@ -3,7 +3,9 @@
 import datetime
 import threading
 
+from oslo_db import exception as db_exc
 import pytest
+import sqlalchemy
 
 from cloudkitty import context as ck_context
 from cloudkitty import dataframe
@@ -162,3 +164,37 @@ def test_a_concurrent_writer_of_the_scope_wins_once(db, admin_context,
     thread.join(60)
     assert outcome == {'conflict': True}
     assert _stored(admin_context, conf) == 1
+
+
+@pytest.mark.parametrize('error', [
+    db_exc.DBDeadlock(),
+    sqlalchemy.exc.OperationalError(
+        'INSERT', {}, Exception(1213, 'Deadlock found')),
+    sqlalchemy.exc.IntegrityError('INSERT', {}, Exception('duplicate')),
+], ids=['oslo_db', 'mariadb_raw', 'duplicate'])
+def test_losing_the_race_to_create_the_state_is_a_conflict(
+        sqlite_db, admin_context, conf, monkeypatch, error):
+    """Two processors storing the first batch of a new scope: the one whose
+    insert of the state row fails (duplicate, or MariaDB's deadlock
+    victim) gets a StateConflict, not an unexpected error."""
+    def insert(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(state, '_insert', insert)
+    backend = storage.get_storage(conf)
+    with pytest.raises(exception.StateConflict):
+        backend.push_many(admin_context, [('s1', _frame(T0))],
+                          expected_state={'s1': None})
+
+
+def test_other_database_errors_are_not_conflicts(sqlite_db, admin_context,
+                                                 conf, monkeypatch):
+    def insert(*args, **kwargs):
+        raise sqlalchemy.exc.OperationalError(
+            'INSERT', {}, Exception(2006, 'MySQL server has gone away'))
+
+    monkeypatch.setattr(state, '_insert', insert)
+    backend = storage.get_storage(conf)
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        backend.push_many(admin_context, [('s1', _frame(T0))],
+                          expected_state={'s1': None})
