@@ -34,9 +34,11 @@ import ast
 import builtins
 import datetime
 import decimal
+import enum
 import functools
 import json
 import math
+import operator
 import re
 import string
 import types
@@ -362,6 +364,72 @@ def fresh_context():
     """The decimal context every run starts with (Python's defaults): a
     copy of a template no script can reach."""
     return _CONTEXT.copy()
+
+
+class SharedObjects:
+    """The objects every run reaches (functions and classes of the allowed
+    modules, the sandbox's builtins) whose attributes a script can set:
+    ``re.compile.memo = {}``, ``decimal.DecimalTuple.sign = property(...)``
+    or ``re.IGNORECASE.x = 1`` would otherwise carry data, or change
+    behaviour, from one run to the next. :meth:`restore` after each run
+    puts them back as they were.
+
+    The check is a few C loops (attribute counts, and the identity of the
+    public attributes of classes that can be replaced); the repair, only
+    when something changed, removes added attributes and puts replaced
+    ones back.
+    """
+
+    def __init__(self):
+        objects = {}
+        for names in (*_SHARED_NAMES.values(), _BUILTINS):
+            for value in names.values():
+                if id(value) not in objects and self._settable(value):
+                    objects[id(value)] = value
+        self.objects = list(objects.values())
+        self.dicts = [vars(obj) for obj in self.objects]
+        self.snapshots = [dict(d) for d in self.dicts]
+        self.sizes = list(map(len, self.dicts))
+        # public class attributes a script could replace (enum members
+        # cannot be: their metaclass refuses)
+        self.public = [(d, name) for obj, d in zip(self.objects, self.dicts,
+                                                   strict=True)
+                       if isinstance(obj, type)
+                       and not isinstance(obj, enum.EnumType)
+                       for name in d if not name.startswith('_')]
+        self.public_values = [d[name] for d, name in self.public]
+
+    @staticmethod
+    def _settable(value):
+        try:
+            value.ck_probe = None
+        except (AttributeError, TypeError):
+            return False
+        delattr(value, 'ck_probe')
+        return True
+
+    def changed(self):
+        """True when a run changed an attribute of a shared object."""
+        return (list(map(len, self.dicts)) != self.sizes
+                or not all(map(operator.is_, [
+                    d.get(name) for d, name in self.public],
+                    self.public_values)))
+
+    def restore(self):
+        """Undo what a run did to the shared objects; True if anything."""
+        if not self.changed():
+            return False
+        for obj, current, before in zip(self.objects, self.dicts,
+                                        self.snapshots, strict=True):
+            for name in [n for n in current if n not in before]:
+                delattr(obj, name)
+            for name, value in before.items():
+                if current.get(name, _ABSENT) is not value:
+                    setattr(obj, name, value)
+        return True
+
+
+_ABSENT = object()
 
 
 def preload():

@@ -542,6 +542,8 @@ class Runner:
         self._seen = -1     # the run the last tick saw running
         self._ticks = 0     # how many consecutive ticks saw it
         self._cpu_soft = 0
+        # what every run reaches and could change for the next ones
+        self.shared = sandbox.SharedObjects()
 
     def start_timer(self):
         """Install the SIGPROF handler and start the ticks (once)."""
@@ -658,6 +660,9 @@ class Runner:
                         return _encode_result(begin, end, current, frame)
                 finally:
                     self._disarm()
+                    # NOTE(ck): disarmed first, so that no time-limit
+                    # signal can cut the repair short
+                    self.shared.restore()
             except TimeLimitExceeded:
                 return _encode([1, n, 'CPU time limit exceeded (%ss)'
                                 % self.cpu_time_limit])

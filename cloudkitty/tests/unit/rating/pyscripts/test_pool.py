@@ -539,3 +539,35 @@ def test_equal_replacement_keeps_the_input_form(sandbox):
     assert str(first.qty) == '1'
     assert second.qty == D(5) and second.groupby == {'id': 'vm1',
                                                     'project_id': 'p'}
+
+
+# A script leaving traces on objects every run reaches (functions and
+# classes of the allowed modules, the builtins), then reading what an
+# earlier run left there, into each point's metadata.
+LEAVES_TRACES = '''
+import decimal
+import re
+seen = [getattr(re.compile, "memo", None), getattr(re.IGNORECASE, "x", None),
+        getattr(getattr, "y", None), getattr(re.RegexFlag, "z", None),
+        decimal.Decimal("-1").as_tuple().sign]
+re.compile.memo = "left by a run"
+re.IGNORECASE.x = 1
+getattr.y = 2
+re.RegexFlag.z = 3
+decimal.DecimalTuple.sign = property(lambda self: 7)
+for points in data["usage"].values():
+    for point in points:
+        point["metadata"]["seen"] = repr(seen)
+'''
+
+
+def test_runs_leave_no_trace_on_shared_objects(sandbox):
+    """Each run starts from the same shared objects, whatever an earlier
+    run (of the same request or not) set on them."""
+    frames = [make_frame(1), make_frame(1), make_frame(1)]
+    results = sandbox.run([script(LEAVES_TRACES)], frames)
+    again = run1(sandbox, LEAVES_TRACES)
+    for result in [*results, again]:
+        assert isinstance(result, dataframe.DataFrame), result
+        for _type, point in result.iterpoints():
+            assert point.metadata['seen'] == repr([None, None, None, None, 1])
