@@ -389,7 +389,10 @@ class SharedObjects:
         self.objects = list(objects.values())
         self.dicts = [vars(obj) for obj in self.objects]
         self.snapshots = [dict(d) for d in self.dicts]
-        self.sizes = list(map(len, self.dicts))
+        # NOTE(ck): one total suffices: a run can only add attributes or
+        # delete public ones (names starting with "_" are refused), and
+        # deleting one is seen by the identity check of the public ones
+        self.size = sum(map(len, self.dicts))
         # public class attributes a script could replace (enum members
         # cannot be: their metaclass refuses)
         self.public = [(d, name) for obj, d in zip(self.objects, self.dicts,
@@ -410,7 +413,7 @@ class SharedObjects:
 
     def changed(self):
         """True when a run changed an attribute of a shared object."""
-        return (list(map(len, self.dicts)) != self.sizes
+        return (sum(map(len, self.dicts)) != self.size
                 or not all(map(operator.is_, [
                     d.get(name) for d, name in self.public],
                     self.public_values)))
