@@ -32,6 +32,7 @@ class _Progress:
         self.out = out
         self.quiet = quiet
         self.scopes = set()
+        self.superseded = set()
         self.periods = 0
         self.points = 0
         self.started = time.monotonic()
@@ -41,6 +42,8 @@ class _Progress:
         return max(time.monotonic() - self.started, 1e-9)
 
     def scope_done(self, scope):
+        if getattr(scope, 'superseded', False):
+            self.superseded.add(scope.scope_id)
         if not scope.periods:
             return
         self.scopes.add(scope.scope_id)
@@ -140,6 +143,12 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
                   ', interrupted' if stop.is_set() else ''))
     for scope_id, reason in sorted(failed.items()):
         out.write('FAILED scope %s: %s\n' % (scope_id, reason))
+    for scope_id in sorted(progress.superseded):
+        # NOTE(ck): its state moved while this run rated it: another
+        # processor stored those periods (or the scope was reset)
+        out.write('SUPERSEDED scope %s: rated meanwhile by another '
+                  'processor (or reset), this run\'s batch discarded\n'
+                  % scope_id)
     for scope_id in locked:
         # NOTE(ck): a live processor may still be rating it, or a dead one
         # holds its lock until the lock expires: not verified rated.

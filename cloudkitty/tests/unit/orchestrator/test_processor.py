@@ -237,3 +237,22 @@ def test_a_database_outage_is_one_warning_per_scope(build, caplog):
     assert len(outage) == 1 and outage[0].exc_info is None
     assert not [r for r in caplog.records
                 if 'Unexpected error' in r.message]
+
+
+def test_once_names_a_scope_another_processor_rated_meanwhile(build):
+    """The storage refused the batch (the state moved): not a failure,
+    but said on the terminal."""
+    from cloudkitty import exception
+    coll = tw.Collector({'cpu': None}, {('cpu', 'a', tw.T0): [1]})
+    proc, storage = build(['a'], coll)
+
+    def push_many(context, frames, expected_state=None, **kwargs):
+        raise exception.StateConflict(scope_id='a',
+                                      expected=expected_state['a'])
+
+    storage.push_many = push_many
+    out = io.StringIO()
+    assert once.run_once(proc.conf, out, processor=proc) == 0
+    text = out.getvalue()
+    assert 'SUPERSEDED scope a: rated meanwhile by another processor' in text
+    assert '0 scope(s) failed' in text
