@@ -156,16 +156,6 @@ def _check_mandatory(obj, argname):
                                         'Mandatory field missing.')
 
 
-def _text(name, value):
-    """``value`` if it is storable text (or not text at all)."""
-    if isinstance(value, str):
-        try:
-            input_checks.check_text(value)
-        except input_checks.BadText as err:
-            raise wsme_exc.InvalidInput(name, value, str(err))
-    return value
-
-
 def _get_args(funcdef, args, kwargs):
     request = pecan.request
     by_name = {a.name: a for a in funcdef.arguments}
@@ -182,7 +172,7 @@ def _get_args(funcdef, args, kwargs):
         raise exception.NotFound('Resource not found.')
     for argdef, value in zip(funcdef.arguments, args, strict=False):
         if value != '':
-            values[argdef.name] = _convert(argdef, _text(argdef.name, value))
+            values[argdef.name] = _convert(argdef, value)
     # 2. Query string. Pecan also hands query parameters over as kwargs;
     # they are read from request.params only.
     for name in request.params.keys():
@@ -196,7 +186,7 @@ def _get_args(funcdef, args, kwargs):
             # (GET /v1/rating/modules/<id>?module_id=<id>).
             continue
         items = request.params.getall(name)
-        values[name] = _convert(argdef, _text(name, items[-1]))
+        values[name] = _convert(argdef, items[-1])
     # 3. JSON body.
     body = request.body
     if body and body.strip():

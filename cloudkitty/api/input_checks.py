@@ -1,11 +1,12 @@
-"""Text and JSON a request may carry: what no database can store.
+"""JSON bodies: what no database can store is refused while parsing.
 
 JSON allows ``NaN`` and ``Infinity`` (Python's parser accepts them), the
-escape ``\\u0000`` and lone surrogates (``\\ud800``); a query string or a
-path may carry ``%00``. None of these can be stored or read back as valid
-JSON or text (PostgreSQL refuses NUL in text and in JSON; a surrogate
-cannot be encoded as UTF-8), so they are refused at the door, with a
-message, before anything is written.
+escape ``\\u0000`` and lone surrogates (``\\ud800``). None of these can be
+stored or read back as valid JSON or text (PostgreSQL refuses NUL in text
+and in JSON; a surrogate cannot be encoded as UTF-8), so they are refused
+at the door, with a message, before anything is written. (Paths and query
+strings are checked once for both APIs by the fault middleware,
+:func:`cloudkitty.api.middleware._unreadable`.)
 """
 
 import json

@@ -35,21 +35,24 @@ def _is_v2(environ):
     return path == '/v2' or path.startswith('/v2/')
 
 
-def _not_utf8(environ):
-    """``'path'`` or ``'query string'`` when that part of the request is not
-    UTF-8 once percent-decoded (WSGI gives the path as latin-1 text), else
-    None: caught here, it is a clear 400 instead of a decoding error deep
-    in the framework."""
-    try:
-        environ.get('PATH_INFO', '').encode('latin-1').decode('utf-8')
-    except UnicodeError:
-        return 'path'
+def _unreadable(environ):
+    """The 400 message of a path or query string that no handler can read
+    or store, else None: not UTF-8 once percent-decoded (WSGI gives the
+    path as latin-1 text; an encoded surrogate is not UTF-8 either), or
+    holding a NUL character (PostgreSQL refuses it in text). Checked here
+    for the v1 and v2 APIs alike; JSON bodies are checked where they are
+    parsed (:mod:`cloudkitty.api.input_checks`)."""
     query = environ.get('QUERY_STRING', '')
-    if query:
+    for part, raw in (('path', environ.get('PATH_INFO', '').encode(
+            'latin-1')), ('query string', urllib.parse.unquote_to_bytes(
+                query) if query else b'')):
         try:
-            urllib.parse.unquote_to_bytes(query).decode('utf-8')
+            text = raw.decode('utf-8')
         except UnicodeError:
-            return 'query string'
+            return 'Invalid request: the %s is not valid UTF-8' % part
+        if '\x00' in text:
+            return ('Invalid request: the %s holds a NUL character'
+                    % part)
     return None
 
 
@@ -60,12 +63,10 @@ class FaultWrapper:
         self._app = app
 
     def __call__(self, environ, start_response):
-        undecodable = _not_utf8(environ)
-        if undecodable:
-            return self._answer(
-                start_response, 400, [],
-                'Invalid request: the %s is not valid UTF-8' % undecodable,
-                _is_v2(environ))
+        unreadable = _unreadable(environ)
+        if unreadable:
+            return self._answer(start_response, 400, [], unreadable,
+                                _is_v2(environ))
         captured = {}
 
         def _start_response(status, headers, exc_info=None):

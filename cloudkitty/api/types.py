@@ -273,6 +273,10 @@ class TextType(wtypes.UserType):
         return value
 
 
+#: the largest value of the integer columns (32-bit: module priorities)
+MAX_INT32 = 2 ** 31 - 1
+
+
 class IntegerType(wtypes.UserType):
     """A JSON integer (or integer text); ``1.5`` and booleans are refused.
 
@@ -295,10 +299,9 @@ class IntegerType(wtypes.UserType):
 
     def validate(self, value):
         value = self.frombasetype(value)
-        if value is not None and not -2 ** 31 <= value < 2 ** 31:
-            # NOTE(ck): the columns behind are 32-bit integers
+        if value is not None and not -MAX_INT32 - 1 <= value <= MAX_INT32:
             raise ValueError('Value out of range: %s (at most %d)'
-                             % (value, 2 ** 31 - 1))
+                             % (value, MAX_INT32))
         return value
 
     def tobasetype(self, value):

@@ -63,9 +63,9 @@ class _Batch:
         self.result = result
         self.frames = []
         self.points = 0
-        #: the scope's ``last_processed_timestamp`` (naive UTC) when the
-        #: periods of this batch were found ready: storing requires it
-        #: unchanged (see BaseStorage.push_many ``expected_state``)
+        #: the scope's ``last_processed_timestamp`` when the periods of this
+        #: batch were found ready: storing requires it unchanged (see
+        #: BaseStorage.push_many ``expected_state``)
         self.expected = None
 
     def add(self, frame):
@@ -90,18 +90,11 @@ class _Batch:
             scope_key=w.scope_key, fetcher=w.fetcher_name,
             collector=w.collector_name, mark_empty=mark_empty,
             expected_state={self.scope_id: self.expected})
-        self.expected = _naive(max(f.start for f in self.frames))
+        self.expected = max(f.start for f in self.frames)
         self.result.periods += len(self.frames)
         self.result.points += self.points
         self.frames = []
         self.points = 0
-
-
-def _naive(value):
-    """Naive UTC of an aware datetime (None stays None)."""
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 class _Pending:
@@ -199,8 +192,6 @@ class Worker:
                        self.collector_name != 'file'):
             self.threads = 1
         self._pool = None
-        # scope id -> last_processed_timestamp read by _next (naive UTC)
-        self._read_states = {}
         # Validated now so that a bad value stops the processor at start.
         timing.first_period_start(conf, clock())
 
@@ -209,23 +200,24 @@ class Worker:
     def next_period(self, scope_id, now=None):
         """``(start, end)`` of the next ready period, or None (nothing
         ready, or the scope is known and inactive)."""
-        status, period = self._next(scope_id, now)
+        status, period, _last = self._next(scope_id, now)
         return period if status == 'ready' else None
 
     def _next(self, scope_id, now=None):
+        """``(status, period, last)``: 'inactive', 'waiting' or 'ready',
+        the ready period, and the state's ``last_processed_timestamp`` as
+        read (what storing the period requires unchanged)."""
         now = now or self.clock()
         state = self.get_state(self.context, scope_id)
-        self._read_states[scope_id] = _naive(timing.aware(
-            _field(state, 'last_processed_timestamp')))
-        if state is not None and not _field(state, 'active', True):
-            return 'inactive', None
         last = timing.aware(_field(state, 'last_processed_timestamp'))
+        if state is not None and not _field(state, 'active', True):
+            return 'inactive', None, last
         start = timing.next_period_start(
             last, timing.first_period_start(self.conf, now), self.period)
         if not timing.is_ready(start, self.period, self.wait_periods, now):
-            return 'waiting', None
-        return 'ready', (start,
-                         start + datetime.timedelta(seconds=self.period))
+            return 'waiting', None, last
+        return 'ready', (start, start + datetime.timedelta(
+            seconds=self.period)), last
 
     def process_scope(self, scope_id, should_stop=lambda: False,
                       until=None):
@@ -255,8 +247,6 @@ class Worker:
             # someone else rated (or reset) it meanwhile -- its lock was
             # lost. Nothing of the batch was stored.
             conflict = err
-        finally:
-            self._read_states.pop(scope_id, None)
         if conflict is not None:
             # (logged outside the handler: oslo.log would append the
             # exception being handled to the line)
@@ -268,8 +258,7 @@ class Worker:
     def _process(self, scope_id, should_stop, until, result, batch):
         if not self.refresh_each_period:
             self.pipeline.refresh(self.context)
-        status, period = self._next(scope_id)
-        batch.expected = self._read_states[scope_id]
+        status, period, batch.expected = self._next(scope_id)
         # NOTE(ck): when a module rates many frames at once better than one
         # by one (pyscripts: one sandbox round trip), the periods of a
         # batch are collected first, then rated together (``pending``);
@@ -314,8 +303,8 @@ class Worker:
                     if period is not None:
                         # The state may have been changed meanwhile (v2
                         # scope API: reset, deactivation): follow it.
-                        status, period = self._next(scope_id)
-                        batch.expected = self._read_states[scope_id]
+                        status, period, batch.expected = self._next(
+                            scope_id)
             self._rate_pending(scope_id, pending, batch)
         except ScopeFailed as err:
             batch.flush()

@@ -155,7 +155,8 @@ class BaseStorage(abc.ABC):
         """:meth:`push` for many ``(scope_id, frame)`` in ONE transaction;
         each scope's state becomes its latest frame start.
 
-        :param expected_state: ``{scope_id: naive UTC datetime or None}``,
+        :param expected_state: ``{scope_id: datetime or None}`` (naive
+            values are UTC),
             the ``last_processed_timestamp`` each scope had when its
             periods were collected (None: no state yet). When given,
             nothing is written unless every state still has that value:

@@ -70,7 +70,9 @@ class SQLAlchemyStorage(storage.BaseStorage):
                 # NOTE(ck): first, so that a second writer of the same
                 # scope waits on the state row, then gives up (see claim)
                 for scope_id in sorted(set(stamps) & set(expected_state)):
-                    state.claim(session, scope_id, expected_state[scope_id],
+                    expected = expected_state[scope_id]
+                    state.claim(session, scope_id, None if expected is None
+                                else st_window.naive(expected),
                                 stamps.pop(scope_id), scope_key, fetcher,
                                 collector)
             # NOTE(ck): rows are built inside the transaction (in the

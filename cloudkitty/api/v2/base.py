@@ -123,12 +123,7 @@ def _routing_signature(self, *args, **kwargs):
 def query_args():
     """The query string as ``{name: [values]}`` (upstream's form)."""
     params = pecan.request.params
-    args = {name: params.getall(name) for name in params.keys()}
-    try:
-        input_checks.check_tree(args)
-    except input_checks.BadText as err:
-        raise _Status(400, 'Invalid query string: %s' % err)
-    return args
+    return {name: params.getall(name) for name in params.keys()}
 
 
 def json_body():
@@ -219,10 +214,6 @@ def expose_v2(rule, query=None, body=None, status=200):
                     raise exception.NotFound('Not Found')
                 authorize(rule, {'project_id': context().project_id})
                 positional = [a for a in args if a != '']
-                try:
-                    input_checks.check_tree(positional)
-                except input_checks.BadText as err:
-                    raise _Status(400, 'Invalid path: %s' % err)
                 values = {}
                 raw = query_args()
                 if query is not None or raw:

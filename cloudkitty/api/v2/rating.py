@@ -11,6 +11,7 @@ from cloudkitty.api.v2 import base
 from cloudkitty.api.v2 import types as v2_types
 from cloudkitty.api.v2 import validation
 from cloudkitty.api import notify
+from cloudkitty.api import types as ck_types
 from cloudkitty import exception
 from cloudkitty.policies import v2 as policies
 from cloudkitty.rating import modules
@@ -20,17 +21,14 @@ class ModuleNotFound(exception.NotFound):
     msg_fmt = "Module '%(module_id)s' not found"
 
 
-# the largest value of the priority column (a 32-bit integer)
-MAX_PRIORITY = 2 ** 31 - 1
-
-
 def _priority(value):
     value = validation.json_int(value)
     if value < 1:
         # NOTE(ck): upstream stores 0 and reads it back as 1 [BUG-UP].
         raise voluptuous.Invalid('value must be at least 1')
-    if value > MAX_PRIORITY:
-        raise voluptuous.Invalid('value must be at most %d' % MAX_PRIORITY)
+    if value > ck_types.MAX_INT32:
+        raise voluptuous.Invalid('value must be at most %d'
+                                 % ck_types.MAX_INT32)
     return value
 
 

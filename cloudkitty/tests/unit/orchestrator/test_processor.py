@@ -1,5 +1,6 @@
 """Rounds over scopes: tooz locks (real file:// driver), backoff, --once."""
 
+import contextlib
 import hashlib
 import io
 import types
@@ -69,23 +70,30 @@ def test_round_rates_all_scopes_and_backs_off_failures(build):
     assert proc.backoff.failures('a') == 1
 
 
-def test_scope_locked_elsewhere_is_skipped(build, conf):
-    coll = tw.Collector({'cpu': None}, {})
-    proc, storage = build(['a', 'b'], coll)
+@contextlib.contextmanager
+def held_elsewhere(conf, scope_id):
+    """The lock of ``scope_id`` held by another coordination member."""
     other = coordination.get_coordinator(
         conf.orchestrator.coordination_url, b'other')
     other.start()
     lock = other.get_lock(ck_processor.lock_name(
-        'a', 'file', 'file', 'project_id'))
+        scope_id, 'file', 'file', 'project_id'))
     assert lock.acquire(blocking=False)
     try:
+        yield
+    finally:
+        lock.release()
+        other.stop()
+
+
+def test_scope_locked_elsewhere_is_skipped(build, conf):
+    coll = tw.Collector({'cpu': None}, {})
+    proc, storage = build(['a', 'b'], coll)
+    with held_elsewhere(conf, 'a'):
         result = proc.run_round()
         assert result.locked == ['a'] and result.done == ['b']
         assert {s for s, *_ in storage.pushed} == {'b'}
         assert proc.idle_wait(result) < 2
-    finally:
-        lock.release()
-        other.stop()
     result = proc.run_round()
     assert 'a' in result.done
 
@@ -134,18 +142,9 @@ def test_once_says_which_scopes_another_processor_kept(build, conf,
     monkeypatch.setattr(ck_processor, 'SHORT_WAIT', 0.01)
     coll = tw.Collector({'cpu': None}, {('cpu', 'b', tw.T0): [1]})
     proc, storage = build(['a', 'b'], coll)
-    other = coordination.get_coordinator(
-        conf.orchestrator.coordination_url, b'other')
-    other.start()
-    lock = other.get_lock(ck_processor.lock_name(
-        'a', 'file', 'file', 'project_id'))
-    assert lock.acquire(blocking=False)
-    try:
-        out = io.StringIO()
+    out = io.StringIO()
+    with held_elsewhere(conf, 'a'):
         assert once.run_once(proc.conf, out, processor=proc) == 2
-    finally:
-        lock.release()
-        other.stop()
     text = out.getvalue()
     assert '0 scope(s) failed; 1 scope(s) held by another processor' in text
     assert 'LOCKED scope a: held by another processor' in text

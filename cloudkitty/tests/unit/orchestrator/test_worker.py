@@ -14,6 +14,7 @@ import pytest
 
 from cloudkitty import dataframe
 from cloudkitty import exception
+from cloudkitty.orchestrator import timing
 from cloudkitty.orchestrator import worker as ck_worker
 
 UTC = datetime.UTC
@@ -115,7 +116,7 @@ class Storage:
             state = self.states.get(scope_id)
             current = None if state is None else \
                 state.last_processed_timestamp
-            if current != expected:
+            if timing.aware(current) != timing.aware(expected):
                 raise exception.StateConflict(scope_id=scope_id,
                                               expected=expected)
         self.batches = getattr(self, 'batches', []) + [len(frames)]
