@@ -9,8 +9,9 @@ runs scripts (:mod:`cloudkitty.rating.pyscripts.worker`).
 Rules enforced here:
 
 * imports: only the modules of :data:`ALLOWED_MODULES`, by absolute name,
-  and scripts receive read-only proxies exposing their public names (no
-  submodules, so ``json.codecs`` or ``datetime.sys`` do not exist);
+  and each run receives module objects of its own holding their public
+  names (no submodules, so ``json.codecs`` or ``datetime.sys`` do not
+  exist);
 * no name or attribute starting with an underscore (``__class__``,
   ``__globals__``, ``__builtins__``, ``__subclasses__``...), no attribute
   of frames, generators, coroutines, code objects or tracebacks
@@ -42,8 +43,10 @@ import operator
 import re
 import string
 import types
+import weakref
 
-#: Modules a script may import (read-only proxies of their public names).
+#: Modules a script may import (a module object per run, holding their
+#: public names).
 ALLOWED_MODULES = ('datetime', 'decimal', 'json', 'math', 're')
 
 _FORBIDDEN_ATTR_PREFIXES = ('_', 'gi_', 'cr_', 'ag_', 'f_', 'tb_', 'co_',
@@ -289,8 +292,11 @@ _INTERNAL_MODULES = ('_strptime', 'locale', 'time', 'calendar')
 # globals (one script could change the arithmetic of others); json.dumps
 # and loads use the real JSONEncoder/JSONDecoder (a script changing their
 # attributes would change every later run, the worker's own encoding
-# included), so scripts get subclasses of their own. Factories are C
-# callables: no Python frame per import.
+# included), so scripts get subclasses of their own. They are made when a
+# run first reads them (most runs never do: copying three contexts and
+# making two classes on every import was most of what an import cost).
+# Factories are C callables: no Python frame besides the module's
+# ``__getattr__``.
 _PER_RUN = {
     'decimal': {name: getattr(decimal, name).copy for name in (
         'DefaultContext', 'BasicContext', 'ExtendedContext')},
@@ -303,40 +309,77 @@ _SHARED_NAMES = {
     name: {n: v for n, v in attrs.items() if n not in _PER_RUN.get(name, ())}
     for name, attrs in _MODULE_NAMES.items()}
 
+# NOTE(ck): what a run's module object starts with: copied into its empty
+# dict in one step (a dict merged into an empty one is cloned whole).
+_MODULE_DICTS = {name: {'__name__': name, **names}
+                 for name, names in _SHARED_NAMES.items()}
 
-def _proxy(name):
-    """What a script gets for an allowed module: its public names in a
-    namespace of the run's own, with its own copies of the mutable shared
-    state (``_PER_RUN``). A plain SimpleNamespace: a class of ours would be
-    reachable through ``type()`` and could be changed for later runs."""
-    proxy = types.SimpleNamespace()
-    attrs = vars(proxy)
-    attrs.update(_SHARED_NAMES[name])
-    for attr, factory in _PER_RUN.get(name, {}).items():
-        attrs[attr] = factory()
-    return proxy
+#: Key of a run's globals under which :func:`make_globals` keeps the
+#: modules the run imported (``{name: module}``). Scripts cannot name it
+#: (names starting with ``__`` are refused).
+MODULES = '__ck_modules__'
 
 
-def _make_import():
-    cache = {}
-
-    def _import(name, globals=None, locals=None, fromlist=(), level=0):
-        if level == 0 and name in ALLOWED_MODULES:
-            proxy = cache.get(name)
-            if proxy is None:
-                proxy = cache[name] = _proxy(name)
-            return proxy
-        if level == 0 and name in _INTERNAL_MODULES:
-            import importlib
-            return importlib.import_module(name)
-        raise ImportError('import of %r is not allowed (allowed: %s)'
-                          % (name, ', '.join(ALLOWED_MODULES)))
-    return _import
+def _on_demand(module_ref, attr):
+    """The ``__getattr__`` (PEP 562) of a run's module (bound to a weak
+    reference to it: no cycle to collect): makes the run's own copy of a
+    per-run attribute when first read, and keeps it in the module."""
+    module = module_ref()
+    factory = (None if module is None
+               else _PER_RUN.get(module.__name__, {}).get(attr))
+    if factory is None:
+        raise AttributeError('module %r has no attribute %r'
+                             % (getattr(module, '__name__', '?'), attr))
+    value = factory()
+    setattr(module, attr, value)
+    return value
 
 
+_new_module = functools.partial(types.ModuleType.__new__, types.ModuleType)
+
+
+def _module(name):
+    """What a script gets for an allowed module: a module object of the
+    run's own holding the module's public names (no submodules), its
+    per-run state (``_PER_RUN``) made on first use. A module object, not
+    an instance of a class of ours: its type is immutable, where a class
+    of ours would be reachable through ``type()`` and could be changed for
+    later runs."""
+    module = _new_module()
+    attrs = vars(module)
+    attrs.update(_MODULE_DICTS[name])
+    if name in _PER_RUN:
+        attrs['__getattr__'] = functools.partial(_on_demand,
+                                                 weakref.ref(module))
+    return module
+
+
+def _import(name, globals=None, locals=None, fromlist=(), level=0):
+    """``__import__`` of the scripts: one module object per allowed module
+    and run, kept in the run's globals (:data:`MODULES`), which the
+    interpreter passes to ``__import__``."""
+    if level == 0 and name in ALLOWED_MODULES:
+        modules = globals.get(MODULES) if type(globals) is dict else None
+        if modules is None:
+            return _module(name)
+        module = modules.get(name)
+        if module is None:
+            module = modules[name] = _module(name)
+        return module
+    if level == 0 and name in _INTERNAL_MODULES:
+        import importlib
+        return importlib.import_module(name)
+    raise ImportError('import of %r is not allowed (allowed: %s)'
+                      % (name, ', '.join(ALLOWED_MODULES)))
+
+
+# NOTE(ck): one builtins dict for every run: no script can reach it (no
+# ``__builtins__`` name, no ``globals()``, no frame or function
+# attributes), so nothing a run does can change it for the next one.
 _BUILTINS = {name: getattr(builtins, name) for name in _SAFE_BUILTINS}
 _BUILTINS.update({
     '__build_class__': builtins.__build_class__,
+    '__import__': _import,
     '_ck_getattr': _ck_getattr,
     'getattr': _ck_getattr,
     'hasattr': _ck_hasattr,
@@ -347,10 +390,8 @@ _BUILTINS.update({
 
 def make_globals(data):
     """A fresh global namespace for one run of one script."""
-    namespace = dict(_BUILTINS)
-    namespace['__import__'] = _make_import()
-    return {'data': data, '__builtins__': namespace,
-            '__name__': '__pyscript__'}
+    return {'data': data, '__builtins__': _BUILTINS,
+            '__name__': '__pyscript__', MODULES: {}}
 
 
 _CONTEXT = decimal.Context(
@@ -366,8 +407,41 @@ def fresh_context():
     return _CONTEXT.copy()
 
 
+class _Watched:
+    """Shared objects checked together: their attribute dicts, the total
+    size of those, and the public class attributes that could be
+    replaced (with their values)."""
+
+    __slots__ = ('objects', 'dicts', 'size', 'public_dicts', 'public_names',
+                 'public_values')
+
+    def __init__(self, objects):
+        self.objects = objects
+        self.dicts = [vars(obj) for obj in objects]
+        # NOTE(ck): one total suffices: a run can only add attributes or
+        # delete public ones (names starting with "_" are refused), and
+        # deleting one is seen by the identity check of the public ones
+        self.size = sum(map(len, self.dicts))
+        # public class attributes a script could replace (enum members
+        # cannot be: their metaclass refuses)
+        public = [(d, name) for obj, d in zip(objects, self.dicts,
+                                              strict=True)
+                  if isinstance(obj, type)
+                  and not isinstance(obj, enum.EnumType)
+                  for name in d if not name.startswith('_')]
+        self.public_dicts = [d for d, _ in public]
+        self.public_names = [name for _, name in public]
+        self.public_values = [d[name] for d, name in public]
+
+    def changed(self):
+        return (sum(map(len, self.dicts)) != self.size
+                or not all(map(operator.is_, list(map(
+                    types.MappingProxyType.get, self.public_dicts,
+                    self.public_names)), self.public_values)))
+
+
 class SharedObjects:
-    """The objects every run reaches (functions and classes of the allowed
+    """The objects runs reach (functions and classes of the allowed
     modules, the sandbox's builtins) whose attributes a script can set:
     ``re.compile.memo = {}``, ``decimal.DecimalTuple.sign = property(...)``
     or ``re.IGNORECASE.x = 1`` would otherwise carry data, or change
@@ -375,32 +449,38 @@ class SharedObjects:
     puts them back as they were.
 
     The check is a few C loops (attribute counts, and the identity of the
-    public attributes of classes that can be replaced); the repair, only
-    when something changed, removes added attributes and puts replaced
-    ones back.
+    public attributes of classes that can be replaced) over the objects
+    the run could reach: the builtins' and decimal's (a run reaches
+    decimal's classes through the Decimals of ``data``: ``as_tuple()``,
+    the exceptions of arithmetic), and those of the other modules the run
+    imported (nothing else leads to them). The repair, only when something
+    changed, removes added attributes and puts replaced ones back, on
+    every shared object.
     """
 
+    #: always checked (besides the builtins): reachable without an import
+    REACHABLE = ('decimal',)
+
     def __init__(self):
-        objects = {}
-        for names in (*_SHARED_NAMES.values(), _BUILTINS):
+        seen = set()
+        groups = {}
+        sources = [(None, {n: v for n, v in _BUILTINS.items()
+                           if not n.startswith('__')})]
+        sources += [(name, _SHARED_NAMES[name]) for name in self.REACHABLE]
+        sources += [(name, names) for name, names in _SHARED_NAMES.items()
+                    if name not in self.REACHABLE]
+        for module, names in sources:
+            key = module if module not in self.REACHABLE else None
             for value in names.values():
-                if id(value) not in objects and self._settable(value):
-                    objects[id(value)] = value
-        self.objects = list(objects.values())
-        self.dicts = [vars(obj) for obj in self.objects]
-        self.snapshots = [dict(d) for d in self.dicts]
-        # NOTE(ck): one total suffices: a run can only add attributes or
-        # delete public ones (names starting with "_" are refused), and
-        # deleting one is seen by the identity check of the public ones
-        self.size = sum(map(len, self.dicts))
-        # public class attributes a script could replace (enum members
-        # cannot be: their metaclass refuses)
-        self.public = [(d, name) for obj, d in zip(self.objects, self.dicts,
-                                                   strict=True)
-                       if isinstance(obj, type)
-                       and not isinstance(obj, enum.EnumType)
-                       for name in d if not name.startswith('_')]
-        self.public_values = [d[name] for d, name in self.public]
+                if id(value) not in seen and self._settable(value):
+                    seen.add(id(value))
+                    groups.setdefault(key, []).append(value)
+        self.always = _Watched(groups.pop(None, []))
+        self.modules = {name: _Watched(objects)
+                        for name, objects in groups.items()}
+        self.objects = [*self.always.objects, *(
+            obj for group in self.modules.values() for obj in group.objects)]
+        self.snapshots = [dict(vars(obj)) for obj in self.objects]
 
     @staticmethod
     def _settable(value):
@@ -411,19 +491,31 @@ class SharedObjects:
         delattr(value, 'ck_probe')
         return True
 
-    def changed(self):
-        """True when a run changed an attribute of a shared object."""
-        return (sum(map(len, self.dicts)) != self.size
-                or not all(map(operator.is_, [
-                    d.get(name) for d, name in self.public],
-                    self.public_values)))
+    def changed(self, imported=None):
+        """True when a run changed an attribute of a shared object.
 
-    def restore(self):
-        """Undo what a run did to the shared objects; True if anything."""
-        if not self.changed():
+        :param imported: names of the modules the run imported (what
+            :func:`make_globals` keeps under :data:`MODULES`); None: check
+            the objects of every module.
+        """
+        if self.always.changed():
+            return True
+        modules = self.modules
+        if imported is None:
+            imported = modules
+        for name in imported:
+            group = modules.get(name)
+            if group is not None and group.changed():
+                return True
+        return False
+
+    def restore(self, imported=None):
+        """Undo what a run did to the shared objects; True if anything
+        (``imported``: see :meth:`changed`)."""
+        if not self.changed(imported):
             return False
-        for obj, current, before in zip(self.objects, self.dicts,
-                                        self.snapshots, strict=True):
+        for obj, before in zip(self.objects, self.snapshots, strict=True):
+            current = vars(obj)
             for name in [n for n in current if n not in before]:
                 delattr(obj, name)
             for name, value in before.items():

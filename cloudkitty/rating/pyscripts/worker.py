@@ -636,10 +636,12 @@ class Runner:
                      for mtype, source in current])
             given = (period['begin'], period['end'])
             data = {'period': period, 'usage': usage}
+            namespace = sandbox.make_globals(data)
+            # the modules the run imports, by name (see SharedObjects)
+            imported = namespace[sandbox.MODULES]
             try:
                 self._arm()
                 try:
-                    namespace = sandbox.make_globals(data)
                     try:
                         decimal.setcontext(sandbox.fresh_context())
                         exec(code, namespace)
@@ -655,14 +657,14 @@ class Runner:
                         # that the run's objects are freed now, by
                         # reference counting, not by the cyclic collector.
                         namespace.clear()
-                    del namespace, data, usage, made, out
+                    del data, usage, made, out
                     if n == last:
                         return _encode_result(begin, end, current, frame)
                 finally:
                     self._disarm()
                     # NOTE(ck): disarmed first, so that no time-limit
                     # signal can cut the repair short
-                    self.shared.restore()
+                    self.shared.restore(imported)
             except TimeLimitExceeded:
                 return _encode([1, n, 'CPU time limit exceeded (%ss)'
                                 % self.cpu_time_limit])

@@ -199,3 +199,62 @@ def test_bench_script_compiles_and_runs():
     data = run(source, {'usage': {'network.outgoing.bytes': [point]}})
     assert data['usage']['network.outgoing.bytes'][0]['rating'][
         'price'] == decimal.Decimal('1.01500')
+
+
+def test_per_run_state_made_on_first_use_is_per_run():
+    # The template contexts and json classes are made when a run first
+    # reads them, however it reads them, and are still its own.
+    data = run('from decimal import BasicContext, ExtendedContext\n'
+               'import decimal\n'
+               'BasicContext.prec = 2\n'
+               'data["same"] = decimal.BasicContext is BasicContext\n'
+               'data["ext"] = ExtendedContext.prec\n'
+               'data["other"] = getattr(decimal, "DefaultContext").prec\n'
+               'from json import JSONDecoder\n'
+               'data["dec"] = JSONDecoder().decode("[1]")\n')
+    assert data == {'same': True, 'ext': 9, 'other': 28, 'dec': [1]}
+    again = run('import decimal\ndata["basic"] = decimal.BasicContext.prec')
+    assert again == {'basic': 9}
+    assert decimal.BasicContext.prec == 9
+
+
+def test_module_objects_cannot_change_later_runs():
+    # What a script gets for a module is a module object of its own run:
+    # its type is immutable, and names set on it are gone for the next run.
+    with pytest.raises(TypeError):
+        run('import math\ntype(math).pi = 3')
+    run('import math\nmath.pi = 3\nmath.extra = 1')
+    data = run('import math\ndata["pi"] = str(math.pi)[:4]\n'
+               'data["extra"] = hasattr(math, "extra")')
+    assert data == {'pi': '3.14', 'extra': False}
+    with pytest.raises(AttributeError):
+        run('import decimal\nx = decimal.no_such_name')
+
+
+def test_imports_are_counted_per_run():
+    namespace = sandbox.make_globals({})
+    exec(sandbox.compile_script(
+        'import re as r\nfrom json import dumps\n'
+        'def f():\n    import math\n    return math\nf()\n'), namespace)
+    assert sorted(namespace[sandbox.MODULES]) == ['json', 'math', 're']
+    assert sandbox.make_globals({})[sandbox.MODULES] == {}
+
+
+def test_shared_objects_checked_by_what_the_run_imported():
+    import re
+    shared = sandbox.SharedObjects()
+    assert not shared.changed()
+    re.compile.ck_trace = 1
+    try:
+        # a run that did not import re cannot have reached re.compile
+        assert not shared.changed(())
+        assert shared.changed(['re'])
+        assert shared.changed()
+        decimal.DecimalTuple.ck_trace = 1
+        # decimal's classes are reachable without an import
+        assert shared.changed(())
+    finally:
+        assert shared.restore()
+    assert not hasattr(re.compile, 'ck_trace')
+    assert not hasattr(decimal.DecimalTuple, 'ck_trace')
+    assert not shared.changed()
