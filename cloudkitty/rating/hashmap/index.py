@@ -233,8 +233,8 @@ class Index:
                 if compiled is None or not points:
                     usage[metric_type] = points
                 else:
-                    usage[metric_type] = compiled.rate_points(points)
+                    usage[metric_type] = tuple(compiled.rate_points(points))
                     changed = True
         finally:
             _setcontext(previous)
-        return frame.with_usage(usage) if changed else frame
+        return frame.with_tuples(usage) if changed else frame

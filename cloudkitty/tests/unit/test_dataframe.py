@@ -94,6 +94,21 @@ def test_with_usage_keeps_period():
         other.usage['b'] = ()
 
 
+def test_with_tuples_is_an_immutable_frame_of_the_same_period():
+    frame = dataframe.DataFrame('2026-11-01T00:00:00Z',
+                                '2026-11-01T01:00:00Z')
+    points = (dataframe.DataPoint('u', 1), dataframe.DataPoint('u', 2))
+    other = frame.with_tuples({'a': points, 'b': ()})
+    assert isinstance(other, dataframe.DataFrame)
+    assert (other.start, other.end) == (frame.start, frame.end)
+    assert other.usage['a'] is points and other.point_count() == 2
+    assert repr(other) == repr(frame.with_usage({'a': points, 'b': []}))
+    with pytest.raises(TypeError):
+        other.usage['c'] = ()
+    with pytest.raises(AttributeError):
+        other.start = None
+
+
 def test_interner_shares_equal_mappings_and_copies_them():
     intern = dataframe.MappingInterner()
     source = {'flavor': 'm1.small', 'vcpus': 1, 'public': True, 'az': None}
