@@ -214,12 +214,11 @@ def encode_frames(frames, maps, kept, defs):
     so a mapping crosses the pipe once per worker, not once per point.
     """
     # NOTE(ck): hot path. A frame holds a few points per type, so the
-    # columns are built over the whole batch, by C loops (map) reading the
-    # tuple layout of DataPoint (unit, qty, price, groupby, metadata,
-    # description) directly: no Python bytecode runs per point.
+    # columns are built over the whole batch by C loops: the points of
+    # every frame flattened (chain), then transposed in one pass (zip)
+    # along the tuple layout of DataPoint (unit, qty, price, groupby,
+    # metadata, description): no Python bytecode runs per point.
     metas = []
-    points = []
-    extend = points.extend
     # NOTE(ck): the frames of a batch share a few periods
     iso = {}
     for frame in frames:
@@ -233,18 +232,20 @@ def encode_frames(frames, maps, kept, defs):
         usage = frame.usage
         metas.append((begin_iso, end_iso,
                       list(zip(usage, map(len, usage.values()), strict=True))))
-        for typed in usage.values():
-            extend(typed)
-    columns = (list(map(_UNIT, points)),
-               ','.join(map(str, map(_QTY, points))),
-               ','.join(map(str, map(_PRICE, points))),
-               _slots(list(map(_GROUPBY, points)), maps, kept, defs),
-               _slots(list(map(_METADATA, points)), maps, kept, defs))
+    points = list(_chain(_chain(map(_VALUES, map(_USAGE, frames)))))
+    if not points:
+        return metas, ([], '', '', [], [])
+    units, qtys, prices, groupbys, metadatas, _ = zip(*points, strict=True)
+    columns = (list(units), ','.join(map(str, qtys)),
+               ','.join(map(str, prices)),
+               _slots(groupbys, maps, kept, defs),
+               _slots(metadatas, maps, kept, defs))
     return metas, columns
 
 
-_UNIT, _QTY, _PRICE, _GROUPBY, _METADATA = (operator.itemgetter(n)
-                                            for n in range(5))
+_chain = itertools.chain.from_iterable
+_USAGE = operator.attrgetter('usage')
+_VALUES = types.MappingProxyType.values
 
 
 def _slots(mappings, maps, kept, defs):
