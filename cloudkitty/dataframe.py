@@ -278,14 +278,8 @@ class DataFrame:
         """
         # NOTE(ck): start/end are already normalised; skipping __init__
         # keeps this cheap for rating modules, which call it once per frame.
-        new = object.__new__(DataFrame)
-        setter = object.__setattr__
-        setter(new, 'start', self.start)
-        setter(new, 'end', self.end)
-        setter(new, 'usage', types.MappingProxyType(
-            {k: v if type(v) is tuple else tuple(v)
-             for k, v in usage.items()}))
-        return new
+        return self.with_tuples({k: v if type(v) is tuple else tuple(v)
+                                 for k, v in usage.items()})
 
     def with_tuples(self, usage):
         """Like :meth:`with_usage` for a fresh dict whose values are all

@@ -463,14 +463,13 @@ class SharedObjects:
 
     def __init__(self):
         seen = set()
+        # group key -> objects; None: checked after every run
         groups = {}
         sources = [(None, {n: v for n, v in _BUILTINS.items()
                            if not n.startswith('__')})]
-        sources += [(name, _SHARED_NAMES[name]) for name in self.REACHABLE]
-        sources += [(name, names) for name, names in _SHARED_NAMES.items()
-                    if name not in self.REACHABLE]
-        for module, names in sources:
-            key = module if module not in self.REACHABLE else None
+        sources += [(None if name in self.REACHABLE else name, names)
+                    for name, names in _SHARED_NAMES.items()]
+        for key, names in sources:
             for value in names.values():
                 if id(value) not in seen and self._settable(value):
                     seen.add(id(value))
