@@ -14,4 +14,11 @@ def _requirements():
             if ln.strip() and not ln.lstrip().startswith('#')]
 
 
-setuptools.setup(install_requires=_requirements())
+# NOTE(ck): the hashmap pricing loop in C is optional: without a compiler
+# (or with CLOUDKITTY_PURE_PYTHON=1 at run time) the Python loop of
+# cloudkitty/rating/hashmap/index.py, which it mirrors, prices the points.
+_PRICING = setuptools.Extension(
+    'cloudkitty.rating.hashmap._pricing',
+    ['cloudkitty/rating/hashmap/_pricing.c'], optional=True)
+
+setuptools.setup(install_requires=_requirements(), ext_modules=[_PRICING])

@@ -12,7 +12,9 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 stamp="$VENV/.ck-runtime-installed"
-if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ setup.cfg -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ setup.cfg -nt "$stamp" ] \
+        || [ setup.py -nt "$stamp" ] \
+        || [ cloudkitty/rating/hashmap/_pricing.c -nt "$stamp" ]; then
     echo "Installing CloudKitty into $VENV ..."
     "$VENV/bin/pip" install -q --upgrade pip
     "$VENV/bin/pip" install -q -r requirements.txt

@@ -15,7 +15,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 stamp="$VENV/.ck-installed"
 if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] \
-        || [ test-requirements.txt -nt "$stamp" ] || [ setup.cfg -nt "$stamp" ]; then
+        || [ test-requirements.txt -nt "$stamp" ] || [ setup.cfg -nt "$stamp" ] \
+        || [ setup.py -nt "$stamp" ] \
+        || [ cloudkitty/rating/hashmap/_pricing.c -nt "$stamp" ]; then
     "$VENV/bin/pip" install -q --upgrade pip
     "$VENV/bin/pip" install -q -r requirements.txt -r test-requirements.txt
     "$VENV/bin/pip" install -q --no-deps -e .

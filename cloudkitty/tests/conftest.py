@@ -54,6 +54,23 @@ def sqlite_db(conf):
     restore()
 
 
+@pytest.fixture(params=['native', 'python'])
+def pricing_loop(request, monkeypatch):
+    """Each test using it runs with the C hashmap pricing loop and with
+    the generated Python loop it mirrors (the C one must be built: under
+    ``CI=true`` its absence fails the test)."""
+    from cloudkitty.rating.hashmap import index
+    if request.param == 'native':
+        if index._pricing is None:
+            db_backends.unavailable('the C pricing loop '
+                                    '(cloudkitty.rating.hashmap._pricing) '
+                                    'was not built')
+        monkeypatch.setattr(index, 'NATIVE', index._pricing)
+    else:
+        monkeypatch.setattr(index, 'NATIVE', None)
+    return request.param
+
+
 @pytest.fixture
 def admin_context():
     return ck_context.get_admin_context()

@@ -100,9 +100,11 @@ def machine():
     except OSError:
         pass
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None
-    return ('%s, %d CPU, Python %s, %s; load %.2f' % (
+    from cloudkitty.rating.hashmap import index
+    return ('%s, %d CPU, Python %s, %s; load %.2f; hashmap loop: %s' % (
         model, os.cpu_count() or 0, platform.python_version(),
-        platform.platform(terse=True), load or 0))
+        platform.platform(terse=True), load or 0,
+        'python' if index.NATIVE is None else 'C'))
 
 
 class Timings(list):

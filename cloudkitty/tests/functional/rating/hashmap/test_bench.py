@@ -32,6 +32,7 @@ def test_rules_load_on_every_backend(db, admin_context, conf):
 
 
 def test_small_workload_matches_expected(sqlite_db, admin_context, conf,
+                                         pricing_loop,
                                          small_usage, expected):
     bench_rules.load_rules(admin_context, conf)
     for info in modules.list_modules(admin_context, conf):
