@@ -211,26 +211,27 @@ class Processor:
         return result
 
     def _rate_scope(self, scope_id, stop, until, result, on_scope):
+        # NOTE(ck): kept here, so that the periods stored before a failure
+        # count, whatever the failure
+        scope = ck_worker.ScopeResult(scope_id)
+        failure = None
         try:
-            scope = self.worker.process_scope(scope_id, stop.is_set,
-                                              until=until)
+            self.worker.process_scope(scope_id, stop.is_set, until=until,
+                                      result=scope)
         except ck_worker.ScopeFailed as err:
-            scope = None
             failure = err
-            self._count(err.result, result, on_scope)
         except _DB_UNAVAILABLE as err:
             # NOTE(ck): an outage, not a bug: one line, no traceback (it
             # repeats for every scope until the database is back)
             LOG.warning('Database unavailable while rating scope %s: %s',
                         scope_id, str(err).splitlines()[0])
-            scope = None
             failure = err
         except Exception as err:  # noqa: B902 - a scope must not kill us
             LOG.exception('Unexpected error while rating scope %s',
                           scope_id)
-            scope = None
             failure = err
-        if scope is None:
+        if failure is not None:
+            self._count(scope, result, on_scope)
             delay = self.backoff.failed(scope_id, time.monotonic())
             LOG.warning('Scope %s will be retried in %.0f s: %s',
                         scope_id, delay, failure)
@@ -243,8 +244,6 @@ class Processor:
 
     @staticmethod
     def _count(scope, result, on_scope):
-        if scope is None:
-            return
         result.periods += scope.periods
         result.points += scope.points
         if scope.periods:

@@ -220,7 +220,7 @@ class Worker:
             seconds=self.period)), last
 
     def process_scope(self, scope_id, should_stop=lambda: False,
-                      until=None):
+                      until=None, result=None):
         """Rate every ready period of ``scope_id``.
 
         Rated periods are stored in batches (``[orchestrator]
@@ -232,11 +232,15 @@ class Worker:
             what was rated is stored, then the run stops).
         :param until: do not rate periods starting at or after this
             instant (``--once --until``).
+        :param result: the :class:`ScopeResult` to fill (a new one when
+            None): a caller that keeps it still knows what was stored when
+            an unexpected error (a database outage) ends the scope.
         :returns: :class:`ScopeResult`.
         :raises ScopeFailed: a period failed (collect or rating); the
             periods rated before it are stored first.
         """
-        result = ScopeResult(scope_id)
+        if result is None:
+            result = ScopeResult(scope_id)
         batch = _Batch(self, scope_id, result)
         conflict = None
         try:

@@ -255,3 +255,31 @@ def test_once_names_a_scope_another_processor_rated_meanwhile(build):
     text = out.getvalue()
     assert 'SUPERSEDED scope a: rated meanwhile by another processor' in text
     assert '0 scope(s) failed' in text
+
+
+def test_periods_stored_before_an_outage_count(build, conf, caplog):
+    """The database goes away after the first batch was stored: the scope
+    is retried later, and the round still counts the period it stored."""
+    from sqlalchemy import exc as sqla_exc
+    conf.set_override('batch_periods', 1, 'orchestrator')
+    coll = tw.Collector({'cpu': None}, {('cpu', 'a', tw.T0): [1],
+                                        ('cpu', 'a', tw.T0 + tw.H): [2]})
+    proc, storage = build(['a'], coll)
+    stored = storage.push_many
+
+    def push_many(*args, **kwargs):
+        if getattr(storage, 'batches', None):
+            raise sqla_exc.OperationalError(
+                'INSERT ...', {}, Exception('server closed the connection'))
+        return stored(*args, **kwargs)
+
+    storage.push_many = push_many
+    seen = []
+    with caplog.at_level('INFO'):
+        result = proc.run_round(on_scope=seen.append)
+    assert list(result.failed) == ['a']
+    assert len(storage.pushed) == 1
+    assert (result.periods, result.points) == (1, 1)
+    assert [(s.scope_id, s.periods) for s in seen] == [('a', 1)]
+    assert any('Scope a: 1 period(s), 1 point(s) rated' in r.message
+               for r in caplog.records)
