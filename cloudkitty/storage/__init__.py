@@ -111,6 +111,15 @@ class SummaryRow(typing.NamedTuple):
     qty: decimal.Decimal
     price: decimal.Decimal
     groups: dict
+    #: one value per ``aggregates`` item asked of :meth:`BaseStorage.summary`
+    #: (empty when none were)
+    values: tuple = ()
+
+
+#: Functions a summary can apply to ``qty`` or ``price`` (``aggregates`` of
+#: :meth:`BaseStorage.summary`; the v2 API's ``custom_fields``).
+AGGREGATES = ('SUM', 'MAX', 'MIN', 'MEAN', 'COUNT', 'FIRST', 'LAST')
+AGGREGATED_FIELDS = ('qty', 'price')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,8 +187,15 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def summary(self, context, begin, end, groupby=(), filters=None,
                 scope_ids=None, types=None, window=WINDOW_V1, offset=0,
-                limit=None):
+                limit=None, aggregates=None):
         """Sums of qty and price grouped by ``groupby`` -> :class:`Summary`.
+
+        ``aggregates``: ``[(function, field)]``, a function of
+        :data:`AGGREGATES` over ``qty`` or ``price``; each row's ``values``
+        then holds them in that order (exact Decimals; ``COUNT`` an int;
+        ``MEAN`` rounded half-even to the amount scale; ``FIRST``/``LAST``
+        the value of the point whose period begins first/last, the first
+        stored among equals).
 
         ``groupby`` items: ``type``, ``scope_id`` (or the scope key),
         ``time`` (stored period), ``time-d|w|m|y``, or any groupby key.

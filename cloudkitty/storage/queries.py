@@ -20,6 +20,7 @@ points.
 """
 
 import datetime
+import decimal
 import json
 import operator
 
@@ -51,6 +52,64 @@ def _point(row):
         price=dialects.normalize(row.price),
         groupby=json.loads(row.groupby) if row.groupby else {},
         metadata=json.loads(row.metadata) if row.metadata else {})
+
+
+_MEAN_QUANTUM = decimal.Decimal(1).scaleb(-models.AMOUNT_SCALE)
+
+
+class _Aggregate:
+    """Running aggregates of one summary group over ``qty`` and
+    ``price`` (index 0 and 1 of each pair)."""
+
+    __slots__ = ('count', 'sums', 'highs', 'lows', 'first', 'last')
+
+    def __init__(self):
+        self.count = 0
+        self.sums = [dialects.ZERO, dialects.ZERO]
+        self.highs = [None, None]
+        self.lows = [None, None]
+        self.first = self.last = None
+
+    def add(self, begin, row_id, qty, price):
+        self.count += 1
+        order = (begin, row_id)
+        for n, value in enumerate((qty, price)):
+            if value is None:
+                continue
+            self.sums[n] = CTX.add(self.sums[n], value)
+            if self.highs[n] is None or value > self.highs[n]:
+                self.highs[n] = value
+            if self.lows[n] is None or value < self.lows[n]:
+                self.lows[n] = value
+        if self.first is None or order < self.first[0]:
+            self.first = (order, qty, price)
+        if self.last is None or order > self.last[0]:
+            self.last = (order, qty, price)
+
+    def value(self, func, field):
+        n = storage.AGGREGATED_FIELDS.index(field)
+        if func == 'COUNT':
+            return self.count
+        if func == 'SUM':
+            value = self.sums[n]
+        elif func == 'MAX':
+            value = self.highs[n]
+        elif func == 'MIN':
+            value = self.lows[n]
+        elif func == 'MEAN':
+            value = CTX.divide(self.sums[n], self.count).quantize(
+                _MEAN_QUANTUM, context=CTX)
+        elif func == 'FIRST':
+            value = self.first[1 + n]
+        elif func == 'LAST':
+            value = self.last[1 + n]
+        else:
+            raise storage.InvalidQuery(reason='unknown aggregate %r'
+                                       % (func,))
+        return dialects.normalize(value)
+
+    def values(self, aggregates):
+        return tuple(self.value(func, field) for func, field in aggregates)
 
 
 class Query:
@@ -215,16 +274,22 @@ class Query:
                 groups.append((key, expr, None))
         return groups
 
-    def summary(self, session, groupby=(), offset=0, limit=None):
-        """:class:`cloudkitty.storage.Summary` of this query."""
+    def summary(self, session, groupby=(), offset=0, limit=None,
+                aggregates=None):
+        """:class:`cloudkitty.storage.Summary` of this query
+        (``aggregates``: see :meth:`cloudkitty.storage.BaseStorage.summary`).
+        """
         dialect = dialects.prepare(session)
         groups = self._group_columns(dialect, groupby)
         by_time = any(name is None for name, _, _ in groups)
         columns = [name for name, _, _ in groups if name is not None]
         if self.empty:
             return storage.Summary(0, columns, [])
-        usable = not by_time and all(r is not None for _, _, r in groups)
         keyed = [(n, p, r) for n, p, r in groups if n is not None]
+        if aggregates and any(func != 'SUM' for func, _ in aggregates):
+            return self._aggregated(session, dialect, keyed, by_time,
+                                    aggregates, offset, limit)
+        usable = not by_time and all(r is not None for _, _, r in groups)
         width = len(keyed)
         sums = {}
 
@@ -274,12 +339,54 @@ class Query:
         ordered = ordered[offset or 0:]
         if limit is not None:
             ordered = ordered[:limit]
+        if aggregates:
+            # only sums were asked: the values are the sums
+            ordered = [(key, (qty, price, tuple(
+                dialects.normalize(qty if field == 'qty' else price)
+                for _, field in aggregates)))
+                for key, (qty, price) in ordered]
         return storage.Summary(total, columns, self._summary_rows(
             ordered, [name for name, _, _ in keyed], by_time))
 
+    def _aggregated(self, session, dialect, keyed, by_time, aggregates,
+                    offset, limit):
+        """The summary with ``aggregates`` other than sums: read from the
+        points alone (the rollup only holds sums), one pass over them in
+        Python, so that every function is exact and the same on every
+        database (SQLite keeps amounts as text, on which ``MAX`` would
+        compare characters)."""
+        exprs = [p for _, p, _ in keyed] + (
+            [P.c.begin, P.c.end] if by_time else [])
+        width = len(exprs)
+        query = sa.select(*exprs, P.c.begin, P.c.id, P.c.qty,
+                          P.c.price).where(*self._point_conds(dialect))
+        states = {}
+        get = states.get
+        rows = session.execute(query.execution_options(yield_per=5000))
+        for row in rows:
+            key = row[:width]
+            if None in key:
+                key = tuple('' if v is None else v for v in key)
+            state = get(key)
+            if state is None:
+                state = states[key] = _Aggregate()
+            state.add(row[width], row[width + 1], row[width + 2],
+                      row[width + 3])
+        ordered = sorted(states.items(), key=operator.itemgetter(0))
+        total = len(ordered)
+        ordered = ordered[offset or 0:]
+        if limit is not None:
+            ordered = ordered[:limit]
+        ordered = [(key, (state.sums[0], state.sums[1],
+                          state.values(aggregates)))
+                   for key, state in ordered]
+        return storage.Summary(
+            total, [name for name, _, _ in keyed], self._summary_rows(
+                ordered, [name for name, _, _ in keyed], by_time))
+
     def _summary_rows(self, ordered, names, by_time):
-        """:class:`cloudkitty.storage.SummaryRow` of each ``(key, [qty,
-        price])`` of ``ordered``.
+        """:class:`cloudkitty.storage.SummaryRow` of each ``(key, (qty,
+        price[, values]))`` of ``ordered``.
 
         NOTE(ck): a summary over scopes x types may return thousands of
         rows: the loop builds them with as few calls as possible (the
@@ -293,7 +400,7 @@ class Query:
         cls = storage.SummaryRow
         rows = []
         append = rows.append
-        for key, (qty, price) in ordered:
+        for key, (qty, price, *values) in ordered:
             if by_time:
                 begin = st_window.aware(key[width])
                 end = st_window.aware(key[width + 1])
@@ -304,7 +411,7 @@ class Query:
             else:
                 groups = dict(zip(names, key[:width], strict=True))
             append(new(cls, (begin, end, normalize(qty), normalize(price),
-                             groups)))
+                             groups, values[0] if values else ())))
         return rows
 
     # -- tenants, points ------------------------------------------------

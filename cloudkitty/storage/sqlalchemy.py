@@ -143,10 +143,11 @@ class SQLAlchemyStorage(storage.BaseStorage):
 
     def summary(self, context, begin, end, groupby=(), filters=None,
                 scope_ids=None, types=None, window=storage.WINDOW_V1,
-                offset=0, limit=None):
+                offset=0, limit=None, aggregates=None):
         query = self._query(begin, end, window, scope_ids, types, filters)
         with db_api.context_manager.reader.using(context) as session:
-            return query.summary(session, groupby, offset, limit)
+            return query.summary(session, groupby, offset, limit,
+                                 aggregates=aggregates)
 
     def tenants(self, context, begin, end, window=storage.WINDOW_V1):
         query = self._query(begin, end, window, None, None, None,

@@ -30,24 +30,36 @@ class InvalidFormat(exception.Invalid):
 
 
 class InvalidCustomFields(exception.Invalid):
-    msg_fmt = ('Invalid custom_fields [%(value)s]: only "SUM(qty) AS <alias>"'
-               ' and "SUM(price) AS <alias>", comma-separated, are '
-               'supported.')
+    msg_fmt = ('Invalid custom_fields [%(value)s]: expected a comma-separated '
+               'list of "FUNC(field) AS alias", FUNC one of %(functions)s, '
+               'field qty or price, aliases distinct words other than '
+               'begin and end.')
+
+    def __init__(self, **kwargs):
+        super().__init__(functions=', '.join(storage.AGGREGATES), **kwargs)
 
 
 def parse_custom_fields(value):
     """``[(func, field, alias)]`` of a ``custom_fields`` text.
 
     OUR CHOICE (v2 §3.4.5): upstream passes the text to InfluxQL; we
-    accept sums of ``qty`` and ``price`` under any alias, nothing else.
+    accept the functions of :data:`cloudkitty.storage.AGGREGATES` (any
+    case) over ``qty`` and ``price``, each under its own alias.
     """
     fields = []
+    aliases = {'begin', 'end'}
     for part in value.split(','):
         match = _FIELD.match(part)
-        if (match is None or match.group(1).upper() != 'SUM'
-                or match.group(2) not in ('qty', 'price')):
+        if match is None:
             raise InvalidCustomFields(value=value)
-        fields.append(('SUM', match.group(2), match.group(3)))
+        func, field, alias = match.groups()
+        func = func.upper()
+        if (func not in storage.AGGREGATES
+                or field not in storage.AGGREGATED_FIELDS
+                or alias in aliases):
+            raise InvalidCustomFields(value=value)
+        aliases.add(alias)
+        fields.append((func, field, alias))
     return fields
 
 
@@ -95,7 +107,13 @@ class SummaryController(rest.RestController):
         summary = base.get_storage().summary(
             ctx, args.get('begin'), args.get('end'), groupby=args['groupby'],
             filters=filters, window=storage.WINDOW_V2,
-            offset=args['offset'], limit=args['limit'])
+            offset=args['offset'], limit=args['limit'],
+            aggregates=(None if fields is DEFAULT_FIELDS else
+                        [(func, field) for func, field, _ in fields]))
+        if fields is not DEFAULT_FIELDS and {
+                alias for _, _, alias in fields} & set(summary.columns):
+            # an alias naming a group column: ambiguous, in objects above all
+            raise InvalidCustomFields(value=args['custom_fields'])
         return render(summary, fields, fmt)
 
 
@@ -113,8 +131,11 @@ def render(summary, fields, fmt):
     results = []
     for row in summary.rows:
         values = [row.begin, row.end]
-        for _, field, _ in fields:
-            values.append(row.qty if field == 'qty' else row.price)
+        if row.values:
+            values.extend(row.values)
+        else:
+            for _, field, _ in fields:
+                values.append(row.qty if field == 'qty' else row.price)
         values.extend(row.groups[name] for name in summary.columns)
         results.append(values if fmt == 'table'
                        else dict(zip(columns, values, strict=True)))

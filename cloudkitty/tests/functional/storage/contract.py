@@ -369,6 +369,51 @@ class StorageContract:
                 for r in result.rows] == [('res-P2-2', '', D('2.5')),
                                           ('res-P3-1', '', D('2.25'))]
 
+    def test_aggregates_are_numeric_and_exact(self, backend,
+                                              admin_context):
+        # on SQLite amounts are text: "9" > "10" there, 9 < 10 here
+        start = _dt('2025-01-01T10:00:00')
+        hours = [('9', '0.1'), ('10', '0.2'), ('10', '0.3'), ('0.5', '3')]
+        for n, (qty, price) in enumerate(hours):
+            backend.push(admin_context, 'S1', dataframe.DataFrame(
+                start + n * seed.HOUR, start + (n + 1) * seed.HOUR,
+                {'cpu': [dataframe.DataPoint('u', qty, price)]}))
+        asked = [(func, field) for func in storage.AGGREGATES
+                 for field in storage.AGGREGATED_FIELDS]
+        result = backend.summary(admin_context, '2025-01-01', '2025-01-02',
+                                 groupby=['type'], aggregates=asked,
+                                 window=storage.WINDOW_V2)
+        (row,) = result.rows
+        got = dict(zip(asked, row.values, strict=True))
+        qtys = [D(q) for q, _ in hours]
+        prices = [D(p) for _, p in hours]
+        assert got == {
+            ('SUM', 'qty'): sum(qtys), ('SUM', 'price'): sum(prices),
+            ('MAX', 'qty'): 10, ('MAX', 'price'): 3,
+            ('MIN', 'qty'): D('0.5'), ('MIN', 'price'): D('0.1'),
+            ('MEAN', 'qty'): D('7.375'), ('MEAN', 'price'): D('0.9'),
+            ('COUNT', 'qty'): 4, ('COUNT', 'price'): 4,
+            ('FIRST', 'qty'): 9, ('FIRST', 'price'): D('0.1'),
+            ('LAST', 'qty'): D('0.5'), ('LAST', 'price'): 3}
+        assert type(got[('COUNT', 'qty')]) is int
+        assert (row.qty, row.price) == (sum(qtys), sum(prices))
+        # a mean that does not end: rounded to the amount scale
+        mean = backend.summary(admin_context, '2025-01-01', '2025-01-02',
+                               aggregates=[('MEAN', 'price')],
+                               filters={'type': 'cpu'},
+                               window=storage.WINDOW_V2).rows[0].values
+        assert mean == (D('0.9'),)
+        thirds = backend.summary(
+            admin_context, '2025-01-01T11:00', '2025-01-01T14:00',
+            aggregates=[('MEAN', 'qty')],
+            window=storage.WINDOW_V2).rows[0].values[0]
+        assert str(thirds) == '6.833333333333333333'      # 20.5 / 3
+        sums_only = backend.summary(
+            admin_context, '2025-01-01', '2025-01-02',
+            aggregates=[('SUM', 'price'), ('SUM', 'qty')],
+            window=storage.WINDOW_V2).rows[0]
+        assert sums_only.values == (sum(prices), sum(qtys))
+
     def test_v2_bad_time_groupby(self, v2_seeded, admin_context):
         with pytest.raises(storage.InvalidGroupBy) as err:
             self._v2(v2_seeded, admin_context, groupby=['time-x'])
