@@ -38,7 +38,8 @@ except ImportError:  # not built (no compiler at install time)
 #: The compiled pricing loop, or None: the generated Python loop then
 #: prices. ``CLOUDKITTY_PURE_PYTHON=1`` in the environment turns it off
 #: (a way back, should it ever misbehave); tests switch it per case.
-NATIVE = None if os.environ.get('CLOUDKITTY_PURE_PYTHON') else _pricing
+NATIVE = None if os.environ.get('CLOUDKITTY_PURE_PYTHON', '').lower() in (
+    '1', 'true', 'yes') else _pricing
 
 # NOTE(ck): bounds of the memo caches; cleared (not evicted one by one)
 # when full, which keeps the hot path free of bookkeeping.

@@ -200,6 +200,8 @@ def test_environment_turns_it_off(native):
     code = ('from cloudkitty.rating.hashmap import index; '
             'print(index.NATIVE is None, index._pricing is None)')
     for env, expected in (({'CLOUDKITTY_PURE_PYTHON': '1'}, 'True False'),
+                          ({'CLOUDKITTY_PURE_PYTHON': 'true'}, 'True False'),
+                          ({'CLOUDKITTY_PURE_PYTHON': '0'}, 'False False'),
                           ({}, 'False False')):
         out = subprocess.run(
             [sys.executable, '-c', code], capture_output=True, text=True,
