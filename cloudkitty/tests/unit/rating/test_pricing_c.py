@@ -207,3 +207,52 @@ def test_environment_turns_it_off(native):
             [sys.executable, '-c', code], capture_output=True, text=True,
             check=True, env={'PATH': '/usr/bin:/bin', **env}).stdout
         assert out.split() == expected.split()
+
+
+# -- anything at all: an exception, never a crash -------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_atoms = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.text(max_size=3),
+    st.decimals(allow_nan=True, allow_infinity=True, places=2),
+    st.floats(allow_nan=True), st.just(M))
+_junk = st.recursive(_atoms, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.tuples(inner, inner),
+    st.tuples(inner, inner, inner, inner),
+    st.dictionaries(st.text(max_size=2), inner, max_size=3)), max_leaves=8)
+_mapping = st.dictionaries(st.sampled_from(['f', 'g', 'x']), _junk,
+                           max_size=3)
+_points = st.lists(st.one_of(
+    st.tuples(st.text(max_size=2), _junk, _junk, _mapping, _mapping,
+              st.none()),
+    st.tuples(st.text(max_size=2), st.decimals(places=2, allow_nan=False),
+              st.decimals(places=2, allow_nan=False), _mapping, _mapping,
+              st.none()),
+    _junk), max_size=5)
+_pricers = st.one_of(
+    _junk,
+    st.tuples(st.one_of(st.just(()), st.lists(_junk, max_size=3)), _junk,
+              _junk, st.one_of(st.none(), st.lists(_junk, max_size=3))))
+
+
+# (the fixture only hands over the function: nothing to reset per input)
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(['f', 'g']), max_size=2).map(tuple),
+       _points, _pricers)
+def test_junk_raises_or_prices_never_crashes(native, fields, points,
+                                             pricer):
+    cache = {}
+
+    def miss(values):
+        return pricer
+
+    try:
+        got = native(fields, cache, miss, DP, M, points)
+    except Exception:  # noqa: B902 - any exception is fine, a crash is not
+        return
+    assert type(got) is tuple and len(got) == len(points)
