@@ -279,17 +279,18 @@ def _dicts(units, qtys, prices, groupbys, metadatas):
     """The point dicts a script gets (with their own copies of the
     groupby/metadata mappings) and their snapshots (the mappings
     themselves), from columns."""
+    # NOTE(ck): the columns are slices of one range: equal lengths
+    copy = dict.copy
     points = [
         {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
-         'groupby': groupby, 'metadata': metadata}
+         'groupby': copy(groupby), 'metadata': copy(metadata)}
         for unit, qty, price, groupby, metadata in zip(
-            units, qtys, prices, map(dict.copy, groupbys),
-            map(dict.copy, metadatas), strict=True)]
+            units, qtys, prices, groupbys, metadatas, strict=False)]
     snapshots = [
         {'vol': {'unit': unit, 'qty': qty}, 'rating': {'price': price},
          'groupby': groupby, 'metadata': metadata}
         for unit, qty, price, groupby, metadata in zip(
-            units, qtys, prices, groupbys, metadatas, strict=True)]
+            units, qtys, prices, groupbys, metadatas, strict=False)]
     return points, snapshots
 
 
