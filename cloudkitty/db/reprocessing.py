@@ -89,7 +89,9 @@ def _compact(value):
 
 
 def _scope_text(scope):
-    return str({'identifier': scope.scope_id, 'active': scope.active})
+    # upstream prints the scope's row: {'id': 4, 'identifier': 'p2', ...}
+    return str({'id': scope.row_id, 'identifier': scope.scope_id,
+                'active': scope.active})
 
 
 def _floor(value, period):

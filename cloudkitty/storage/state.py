@@ -48,11 +48,13 @@ class ScopeState:
     active: bool
     scope_activation_toggle_date: datetime.datetime
     created_at: datetime.datetime
+    #: the row's number (printed in reprocessing messages, as upstream)
+    row_id: int | None = None
 
 
 def _state(row):
     return ScopeState(
-        scope_id=row.identifier, scope_key=row.scope_key,
+        row_id=row.id, scope_id=row.identifier, scope_key=row.scope_key,
         fetcher=row.fetcher, collector=row.collector,
         last_processed_timestamp=st_window.aware(
             row.last_processed_timestamp),

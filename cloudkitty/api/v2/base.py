@@ -210,7 +210,10 @@ def expose_v2(rule, query=None, body=None, status=200):
             try:
                 # NOTE(ck): an empty trailing segment is the one trailing
                 # slash we accept (v2 §1.2); anything else is unknown.
-                if any(a != '' for a in args[func.__code__.co_argcount - 1:]):
+                # (pecan hands ``/modules/x//`` over as ``/modules/x``:
+                # the path itself tells)
+                if (any(a != '' for a in args[func.__code__.co_argcount - 1:])
+                        or pecan.request.path.endswith('//')):
                     raise exception.NotFound('Not Found')
                 authorize(rule, {'project_id': context().project_id})
                 positional = [a for a in args if a != '']

@@ -77,14 +77,15 @@ QUERY = voluptuous.Schema({
 
 
 def _forced_filters(filters, conf):
-    """Confine a non-admin to its project (v2 §3.4.3, §4)."""
+    """Confine a non-admin to its project (v2 §3.4.3, §4); None when the
+    caller has no project (nothing to see)."""
     confined, project = base.scope_filter()
     if not confined:
         return filters
     if not project:
-        # NOTE(ck): never everyone's data for a token without a project
-        # (v1 §9.4 OUR CHOICE); upstream answers an empty summary.
-        raise exception.Forbidden(base.NOT_AUTHORIZED)
+        # NOTE(ck): never everyone's data for a token without a project:
+        # an empty summary, as upstream answers (v2 §3.4.2, §4)
+        return None
     filters = dict(filters)
     filters.pop('scope_id', None)
     filters[conf.collect.scope_key] = [project]
@@ -104,6 +105,8 @@ class SummaryController(rest.RestController):
         fields = (parse_custom_fields(args['custom_fields'])
                   if 'custom_fields' in args else DEFAULT_FIELDS)
         filters = _forced_filters(args['filters'], conf)
+        if filters is None:
+            return render(storage.Summary(0, [], []), fields, fmt)
         summary = base.get_storage().summary(
             ctx, args.get('begin'), args.get('end'), groupby=args['groupby'],
             filters=filters, window=storage.WINDOW_V2,
