@@ -52,6 +52,17 @@ OPTS = [
                min=1,
                help='Most periods of one scope stored in one transaction '
                     '(see batch_points). 1 = one transaction per period.'),
+    cfg.IntOpt('skip_period_after_failures',
+               default=0,
+               min=0,
+               help='Give a period of a scope up after it failed this many '
+                    'times in a row (its collection or its rating: a '
+                    'backend error, a failing pyscript): the scope state '
+                    'moves past it with nothing stored for it, an ERROR '
+                    'names the scope, the period and the last error, and '
+                    'the next periods are rated. 0 (default): never; the '
+                    'period is retried, with backoff, until it succeeds, so '
+                    'that no period is ever missing from the reports.'),
 ]
 
 

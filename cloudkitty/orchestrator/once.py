@@ -81,6 +81,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
     proc = processor or ck_processor.Processor(conf, listen=False)
     progress = _Progress(out, quiet)
     failed = {}
+    skipped = []
     locked = []
     locked_rounds = 0
     fetch_error = None
@@ -98,6 +99,7 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
             result = proc.run_round(stop, until=until,
                                     on_scope=progress.scope_done)
             fetch_error = result.fetch_error
+            skipped.extend(result.skipped)
             if fetch_error:
                 break
             for scope_id in result.done:
@@ -143,6 +145,9 @@ def run_once(conf, out, until=None, processor=None, quiet=False,
                   ', interrupted' if stop.is_set() else ''))
     for scope_id, reason in sorted(failed.items()):
         out.write('FAILED scope %s: %s\n' % (scope_id, reason))
+    for scope_id, start, reason in skipped:
+        out.write('SKIPPED scope %s, period %s (nothing stored): %s\n'
+                  % (scope_id, start.isoformat(), reason))
     for scope_id in sorted(progress.superseded):
         # NOTE(ck): its state moved while this run rated it: another
         # processor stored those periods (or the scope was reset)

@@ -64,6 +64,9 @@ class RoundResult:
     failed: dict = dataclasses.field(default_factory=dict)
     locked: list = dataclasses.field(default_factory=list)
     waiting: list = dataclasses.field(default_factory=list)
+    #: ``(scope_id, period start, last error)`` of the periods given up
+    #: (``[orchestrator] skip_period_after_failures``)
+    skipped: list = dataclasses.field(default_factory=list)
     periods: int = 0
     points: int = 0
     interrupted: bool = False
@@ -111,6 +114,8 @@ class Processor:
         self.worker = None
         self.backoff = timing.Backoff(base=SHORT_WAIT * 2,
                                       cap=max(60.0, conf.collect.period))
+        #: scope -> (start of its failing period, failures in a row)
+        self._period_failures = {}
 
     def setup(self):
         """Connect to the database, the coordination backend and RPC."""
@@ -211,6 +216,15 @@ class Processor:
         return result
 
     def _rate_scope(self, scope_id, stop, until, result, on_scope):
+        # NOTE(ck): a period given up (skip_period_after_failures) lets
+        # the scope go on with the next ones at once
+        while self._rate_scope_once(scope_id, stop, until, result,
+                                    on_scope) and not stop.is_set():
+            pass
+
+    def _rate_scope_once(self, scope_id, stop, until, result, on_scope):
+        """Rate the ready periods of a scope; True when a failing period
+        was given up and the scope can go on."""
         # NOTE(ck): kept here, so that the periods stored before a failure
         # count, whatever the failure
         scope = ck_worker.ScopeResult(scope_id)
@@ -232,15 +246,40 @@ class Processor:
             failure = err
         if failure is not None:
             self._count(scope, result, on_scope)
+            if self._give_up(scope_id, failure, result):
+                return True
             delay = self.backoff.failed(scope_id, time.monotonic())
             LOG.warning('Scope %s will be retried in %.0f s: %s',
                         scope_id, delay, failure)
             result.failed[scope_id] = str(failure)
-            return
+            return False
         self.backoff.succeeded(scope_id)
+        self._period_failures.pop(scope_id, None)
         result.done.append(scope_id)
         result.interrupted = result.interrupted or scope.interrupted
         self._count(scope, result, on_scope)
+        return False
+
+    def _give_up(self, scope_id, failure, result):
+        """Skip the failing period once it failed ``[orchestrator]
+        skip_period_after_failures`` times in a row; True if skipped."""
+        limit = self.conf.orchestrator.skip_period_after_failures
+        if not limit or not isinstance(failure, ck_worker.ScopeFailed):
+            return False
+        start = failure.start
+        previous = self._period_failures.get(scope_id)
+        count = previous[1] + 1 if previous and previous[0] == start else 1
+        self._period_failures[scope_id] = (start, count)
+        if count < limit or not self.worker.skip_period(scope_id, start):
+            return False
+        self._period_failures.pop(scope_id, None)
+        self.backoff.succeeded(scope_id)
+        LOG.error('Scope %s: period %s skipped after %d failure(s) in a '
+                  'row, nothing stored for it ([orchestrator] '
+                  'skip_period_after_failures = %d); last error: %s',
+                  scope_id, start.isoformat(), count, limit, failure)
+        result.skipped.append((scope_id, start, str(failure)))
+        return True
 
     @staticmethod
     def _count(scope, result, on_scope):

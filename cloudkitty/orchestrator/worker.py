@@ -219,6 +219,28 @@ class Worker:
         return 'ready', (start, start + datetime.timedelta(
             seconds=self.period)), last
 
+    def skip_period(self, scope_id, start):
+        """Give up the period of ``scope_id`` starting at ``start``: the
+        state moves past it, nothing stored for it (``[orchestrator]
+        skip_period_after_failures``).
+
+        :returns: True when skipped; False when ``start`` is no longer the
+            scope's next ready period (rated or reset meanwhile).
+        """
+        status, period, last = self._next(scope_id)
+        if status != 'ready' or period[0] != start:
+            return False
+        try:
+            self.storage.push_many(
+                self.context,
+                [(scope_id, dataframe.DataFrame(period[0], period[1], {}))],
+                scope_key=self.scope_key, fetcher=self.fetcher_name,
+                collector=self.collector_name,
+                expected_state={scope_id: last})
+        except exception.StateConflict:
+            return False
+        return True
+
     def process_scope(self, scope_id, should_stop=lambda: False,
                       until=None, result=None):
         """Rate every ready period of ``scope_id``.

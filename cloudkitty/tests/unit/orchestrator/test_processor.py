@@ -283,3 +283,75 @@ def test_periods_stored_before_an_outage_count(build, conf, caplog):
     assert [(s.scope_id, s.periods) for s in seen] == [('a', 1)]
     assert any('Scope a: 1 period(s), 1 point(s) rated' in r.message
                for r in caplog.records)
+
+
+def test_failing_period_is_retried_forever_by_default(build):
+    coll = tw.Collector({'cpu': None}, {('cpu', 'a', tw.T0): [1]},
+                        fail={('cpu', tw.T0 + tw.H)})
+    proc, storage = build(['a'], coll)
+    proc.backoff.base = 0
+    for _ in range(5):
+        result = proc.run_round()
+        assert list(result.failed) == ['a'] and result.skipped == []
+    assert [f.start for _, f, *_ in storage.pushed] == [tw.T0]
+
+
+def test_failing_period_given_up_after_n_failures(build, conf, caplog):
+    """skip_period_after_failures = 3: the third failure of the same
+    period moves the state past it (nothing stored for it) and the scope
+    goes on with the next periods in the same round."""
+    conf.set_override('skip_period_after_failures', 3, 'orchestrator')
+    data = {('cpu', 'a', tw.T0 + n * tw.H): [n + 1] for n in range(4)}
+    coll = tw.Collector({'cpu': None}, data, fail={('cpu', tw.T0 + tw.H)})
+    proc, storage = build(['a'], coll)
+    proc.backoff.base = 0
+    for _ in range(2):
+        result = proc.run_round()
+        assert list(result.failed) == ['a'] and result.skipped == []
+    with caplog.at_level('ERROR'):
+        result = proc.run_round()
+    assert result.skipped == [('a', tw.T0 + tw.H, result.skipped[0][2])]
+    assert 'backend down' in result.skipped[0][2]
+    assert result.failed == {} and result.done == ['a']
+    stored = [(f.start, [p.qty for p in f.usage.get('cpu', ())])
+              for _, f, *_ in storage.pushed]
+    # T0 first, the skipped period as an empty frame (state only), then
+    # the period after it (the last one ready at T0 + 5 h)
+    assert stored == [(tw.T0, [1]), (tw.T0 + tw.H, []),
+                      (tw.T0 + 2 * tw.H, [3])]
+    assert storage.states['a'].last_processed_timestamp == (
+        tw.T0 + 2 * tw.H).replace(tzinfo=None)
+    assert any('period %s skipped after 3 failure(s)'
+               % (tw.T0 + tw.H).isoformat() in r.message
+               for r in caplog.records)
+    # the count restarts for another period
+    assert proc._period_failures == {}
+
+
+def test_failures_of_different_periods_do_not_add_up(build, conf):
+    conf.set_override('skip_period_after_failures', 2, 'orchestrator')
+    coll = tw.Collector({'cpu': None}, {}, fail={('cpu', tw.T0)})
+    proc, storage = build(['a'], coll)
+    proc.backoff.base = 0
+    proc.run_round()
+    # T0 now works, T0+H fails: one failure of T0, one of T0+H
+    coll.fail = {('cpu', tw.T0 + tw.H)}
+    result = proc.run_round()
+    assert result.skipped == [] and list(result.failed) == ['a']
+    assert proc._period_failures['a'] == (tw.T0 + tw.H, 1)
+
+
+def test_once_reports_skipped_periods(build, conf):
+    conf.set_override('skip_period_after_failures', 1, 'orchestrator')
+    coll = tw.Collector({'cpu': None}, {('cpu', 'a', tw.T0): [1]},
+                        fail={('cpu', tw.T0 + tw.H),
+                              ('cpu', tw.T0 + 2 * tw.H)})
+    proc, storage = build(['a'], coll)
+    out = io.StringIO()
+    assert once.run_once(proc.conf, out, processor=proc) == 0
+    text = out.getvalue()
+    assert 'SKIPPED scope a, period %s (nothing stored)' % (
+        tw.T0 + tw.H).isoformat() in text
+    assert 'SKIPPED scope a, period %s' % (
+        tw.T0 + 2 * tw.H).isoformat() in text
+    assert 'failed' in text and 'FAILED' not in text

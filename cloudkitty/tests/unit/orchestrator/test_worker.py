@@ -394,3 +394,20 @@ def test_a_scope_rated_meanwhile_by_another_worker_is_left_to_it(make):
     assert starts == [T0, T0 + H, T0 + 2 * H]
     assert storage.states['s1'].last_processed_timestamp == (
         T0 + 2 * H).replace(tzinfo=None)
+
+
+def test_skip_period_moves_the_state_only_if_still_next(make):
+    coll = Collector({'cpu': None}, {('cpu', 's1', T0 + H): [5]})
+    w, _, storage = make(coll)
+    # not the next period of the scope: refused, nothing stored
+    assert w.skip_period('s1', T0 + H) is False
+    assert storage.pushed == []
+    assert w.skip_period('s1', T0) is True
+    (scope, frame, *_), = storage.pushed
+    assert (scope, frame.start, frame.usage) == ('s1', T0, {})
+    assert storage.states['s1'].last_processed_timestamp == \
+        T0.replace(tzinfo=None)
+    # the state moved: skipping T0 again is refused
+    assert w.skip_period('s1', T0) is False
+    assert w.process_scope('s1').periods >= 1
+    assert storage.pushed[1][1].start == T0 + H
