@@ -270,7 +270,14 @@ class Processor:
         previous = self._period_failures.get(scope_id)
         count = previous[1] + 1 if previous and previous[0] == start else 1
         self._period_failures[scope_id] = (start, count)
-        if count < limit or not self.worker.skip_period(scope_id, start):
+        if count < limit:
+            return False
+        try:
+            if not self.worker.skip_period(scope_id, start):
+                return False
+        except Exception as err:  # noqa: B902 - retried as a failure
+            LOG.warning('Scope %s: period %s could not be skipped: %s',
+                        scope_id, start.isoformat(), err)
             return False
         self._period_failures.pop(scope_id, None)
         self.backoff.succeeded(scope_id)

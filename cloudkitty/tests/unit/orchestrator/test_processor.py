@@ -355,3 +355,18 @@ def test_once_reports_skipped_periods(build, conf):
     assert 'SKIPPED scope a, period %s' % (
         tw.T0 + 2 * tw.H).isoformat() in text
     assert 'failed' in text and 'FAILED' not in text
+
+
+def test_a_skip_that_fails_is_one_more_failure(build, conf):
+    from sqlalchemy import exc as sqla_exc
+    conf.set_override('skip_period_after_failures', 1, 'orchestrator')
+    coll = tw.Collector({'cpu': None}, {}, fail={('cpu', tw.T0)})
+    proc, storage = build(['a'], coll)
+
+    def push_many(*args, **kwargs):
+        raise sqla_exc.OperationalError('UPDATE ...', {}, Exception('gone'))
+
+    storage.push_many = push_many
+    result = proc.run_round()
+    assert list(result.failed) == ['a'] and result.skipped == []
+    assert proc.backoff.failures('a') == 1
