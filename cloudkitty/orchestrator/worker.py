@@ -230,13 +230,12 @@ class Worker:
         status, period, last = self._next(scope_id)
         if status != 'ready' or period[0] != start:
             return False
+        # an empty period stored like any other: the state moves, guarded
+        batch = _Batch(self, scope_id, ScopeResult(scope_id))
+        batch.expected = last
+        batch.add(dataframe.DataFrame(period[0], period[1], {}))
         try:
-            self.storage.push_many(
-                self.context,
-                [(scope_id, dataframe.DataFrame(period[0], period[1], {}))],
-                scope_key=self.scope_key, fetcher=self.fetcher_name,
-                collector=self.collector_name,
-                expected_state={scope_id: last})
+            batch.flush()
         except exception.StateConflict:
             return False
         return True

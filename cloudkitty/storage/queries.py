@@ -112,6 +112,20 @@ class _Aggregate:
         return tuple(self.value(func, field) for func, field in aggregates)
 
 
+def _page(groups, offset, limit):
+    """``(total, [(key, value)...])``: the groups sorted by key, then
+    paged.
+
+    NOTE(ck): group values are strings (NULLs became ''), then the period
+    datetimes: plain tuple order is the spec's order.
+    """
+    ordered = sorted(groups.items(), key=operator.itemgetter(0))
+    ordered = ordered[offset or 0:]
+    if limit is not None:
+        ordered = ordered[:limit]
+    return len(groups), ordered
+
+
 class Query:
     """One query's window and filters (see the module docstring).
 
@@ -332,21 +346,15 @@ class Query:
         if exprs:
             query = query.group_by(*exprs)
         _add(session.execute(query).all(), len(exprs))
-        # NOTE(ck): group values are strings (NULLs became ''), then the
-        # period datetimes: plain tuple order is the spec's order.
-        ordered = sorted(sums.items(), key=operator.itemgetter(0))
-        total = len(ordered)
-        ordered = ordered[offset or 0:]
-        if limit is not None:
-            ordered = ordered[:limit]
+        total, ordered = _page(sums, offset, limit)
+        rows = self._summary_rows(ordered, [name for name, _, _ in keyed],
+                                  by_time)
         if aggregates:
-            # only sums were asked: the values are the sums
-            ordered = [(key, (qty, price, tuple(
-                dialects.normalize(qty if field == 'qty' else price)
-                for _, field in aggregates)))
-                for key, (qty, price) in ordered]
-        return storage.Summary(total, columns, self._summary_rows(
-            ordered, [name for name, _, _ in keyed], by_time))
+            # only sums were asked: each value is the row's qty or price
+            rows = [row._replace(values=tuple(
+                row.qty if field == 'qty' else row.price
+                for _, field in aggregates)) for row in rows]
+        return storage.Summary(total, columns, rows)
 
     def _aggregated(self, session, dialect, keyed, by_time, aggregates,
                     offset, limit):
@@ -372,21 +380,17 @@ class Query:
                 state = states[key] = _Aggregate()
             state.add(row[width], row[width + 1], row[width + 2],
                       row[width + 3])
-        ordered = sorted(states.items(), key=operator.itemgetter(0))
-        total = len(ordered)
-        ordered = ordered[offset or 0:]
-        if limit is not None:
-            ordered = ordered[:limit]
-        ordered = [(key, (state.sums[0], state.sums[1],
-                          state.values(aggregates)))
-                   for key, state in ordered]
-        return storage.Summary(
-            total, [name for name, _, _ in keyed], self._summary_rows(
-                ordered, [name for name, _, _ in keyed], by_time))
+        total, ordered = _page(states, offset, limit)
+        names = [name for name, _, _ in keyed]
+        rows = self._summary_rows(
+            [(key, state.sums) for key, state in ordered], names, by_time)
+        return storage.Summary(total, names, [
+            row._replace(values=state.values(aggregates))
+            for row, (_, state) in zip(rows, ordered, strict=True)])
 
     def _summary_rows(self, ordered, names, by_time):
         """:class:`cloudkitty.storage.SummaryRow` of each ``(key, (qty,
-        price[, values]))`` of ``ordered``.
+        price))`` of ``ordered``.
 
         NOTE(ck): a summary over scopes x types may return thousands of
         rows: the loop builds them with as few calls as possible (the
@@ -400,7 +404,7 @@ class Query:
         cls = storage.SummaryRow
         rows = []
         append = rows.append
-        for key, (qty, price, *values) in ordered:
+        for key, (qty, price) in ordered:
             if by_time:
                 begin = st_window.aware(key[width])
                 end = st_window.aware(key[width + 1])
@@ -411,7 +415,7 @@ class Query:
             else:
                 groups = dict(zip(names, key[:width], strict=True))
             append(new(cls, (begin, end, normalize(qty), normalize(price),
-                             groups, values[0] if values else ())))
+                             groups, ())))
         return rows
 
     # -- tenants, points ------------------------------------------------

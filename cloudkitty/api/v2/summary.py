@@ -102,8 +102,10 @@ class SummaryController(rest.RestController):
         fmt = args['response_format']
         if fmt not in FORMATS:
             raise InvalidFormat(value=fmt, formats=FORMATS)
-        fields = (parse_custom_fields(args['custom_fields'])
-                  if 'custom_fields' in args else DEFAULT_FIELDS)
+        fields, aggregates = DEFAULT_FIELDS, None
+        if 'custom_fields' in args:
+            fields = parse_custom_fields(args['custom_fields'])
+            aggregates = [(func, field) for func, field, _ in fields]
         filters = _forced_filters(args['filters'], conf)
         if filters is None:
             return render(storage.Summary(0, [], []), fields, fmt)
@@ -111,10 +113,9 @@ class SummaryController(rest.RestController):
             ctx, args.get('begin'), args.get('end'), groupby=args['groupby'],
             filters=filters, window=storage.WINDOW_V2,
             offset=args['offset'], limit=args['limit'],
-            aggregates=(None if fields is DEFAULT_FIELDS else
-                        [(func, field) for func, field, _ in fields]))
-        if fields is not DEFAULT_FIELDS and {
-                alias for _, _, alias in fields} & set(summary.columns):
+            aggregates=aggregates)
+        if aggregates and {alias for _, _, alias in fields} & set(
+                summary.columns):
             # an alias naming a group column: ambiguous, in objects above all
             raise InvalidCustomFields(value=args['custom_fields'])
         return render(summary, fields, fmt)
@@ -133,12 +134,8 @@ def render(summary, fields, fmt):
     columns += summary.columns
     results = []
     for row in summary.rows:
-        values = [row.begin, row.end]
-        if row.values:
-            values.extend(row.values)
-        else:
-            for _, field, _ in fields:
-                values.append(row.qty if field == 'qty' else row.price)
+        # the custom fields' values, else the default qty and rate
+        values = [row.begin, row.end, *(row.values or (row.qty, row.price))]
         values.extend(row.groups[name] for name in summary.columns)
         results.append(values if fmt == 'table'
                        else dict(zip(columns, values, strict=True)))
